@@ -1,0 +1,75 @@
+// The composition root: parses the command line and wires config, secrets, redaction and the supervisor together.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import yargs from 'yargs';
+import { EntrypointError, ExitCode } from './exit-codes.js';
+import { createLogger, type Logger } from './log.js';
+
+/** Options every command shares. */
+interface GlobalArgs {
+  dir: string;
+  mask: string;
+  'min-secret-length': number;
+  'hold-ms': number;
+  quiet: boolean;
+  'log-format': 'text' | 'json';
+}
+
+/** Runs one command line and resolves to the exit code to leave with. */
+export async function cli(argv: string[]): Promise<number> {
+  let code: number = ExitCode.ok;
+  const parser = yargs(argv)
+    .scriptName('sinch-entrypoint')
+    .usage('$0 [run] [options] -- <command> [args...]')
+    .strict()
+    .option('dir', { type: 'string', default: '.', describe: 'Project directory (sinch.json, .env)' })
+    .option('mask', { type: 'string', default: '***', describe: 'Mask text; {name} expands to the secret key' })
+    .option('min-secret-length', { type: 'number', default: 4, describe: 'Shortest secret value (bytes) that is masked' })
+    .option('hold-ms', { type: 'number', default: 50, describe: 'Deadline before a held partial match is released (ms)' })
+    .option('quiet', { type: 'boolean', default: false, describe: 'Silence our notices' })
+    .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Format of our own messages' })
+    .command('redact', "Filter stdin to stdout, masking the project's secrets", (y) => y, async (args) => {
+      code = await redactCommand(args);
+    })
+    .help()
+    .version()
+    .fail((message, error) => {
+      throw error ?? new EntrypointError(message, ExitCode.usage);
+    });
+  try {
+    await parser.parseAsync();
+  } catch (error) {
+    return report(error, createLogger(process.stderr));
+  }
+  return code;
+}
+
+/** Maps a failure to one line on stderr and its exit code; never prints a stack for a user error. */
+function report(error: unknown, log: Logger): number {
+  if (error instanceof EntrypointError) {
+    log.error(error.message);
+    return error.exitCode;
+  }
+  log.error(`internal error: ${error instanceof Error ? error.message : String(error)}`);
+  return ExitCode.software;
+}
+
+/** Secret values known to the project (placeholder until the configuration issue lands: .env keys, values from env). */
+async function loadSecrets(args: GlobalArgs): Promise<{ name: string; value: string }[]> {
+  const { parse } = await import('dotenv');
+  let text = '';
+  try {
+    text = readFileSync(join(args.dir, '.env'), 'utf8');
+  } catch {
+    return [];
+  }
+  return Object.entries(parse(text))
+    .map(([name, value]) => ({ name, value: process.env[name] || value }))
+    .filter((s) => s.value !== '');
+}
+
+async function redactCommand(args: GlobalArgs): Promise<number> {
+  void (await loadSecrets(args));
+  return ExitCode.ok;
+}
+

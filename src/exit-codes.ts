@@ -1,0 +1,34 @@
+// The one table of exit codes, and the error type that carries one (tini keeps its rules in one place).
+import { constants } from 'node:os';
+
+/** Exit codes of the entrypoint itself; a child's own code passes through unchanged (0..255). */
+export const ExitCode = {
+  ok: 0,
+  /** Internal failure of the entrypoint (a bug): sysexits EX_SOFTWARE. */
+  software: 70,
+  /** Bad flag, argument or command line: sysexits EX_USAGE. */
+  usage: 64,
+  /** The secret store (platform HTTPS store, keychain) could not be read: sysexits EX_UNAVAILABLE. */
+  unavailable: 69,
+  /** Bad or incomplete configuration (sinch.json, .env, a missing secret): sysexits EX_CONFIG. */
+  config: 78,
+  /** The command exists but cannot be executed (POSIX shells use 126). */
+  notExecutable: 126,
+  /** The command was not found (POSIX shells use 127). */
+  notFound: 127,
+  /** A child killed by signal n exits as 128 + n, as shells and Docker report it. */
+  signalBase: 128,
+} as const;
+
+/** An error meant for the user: a one-line message (never a secret value) and the exit code to leave with. */
+export class EntrypointError extends Error {
+  constructor(message: string, readonly exitCode: number) {
+    super(message);
+    this.name = 'EntrypointError';
+  }
+}
+
+/** 128 + the signal's number, for a child that died by that signal. */
+export function exitCodeForSignal(signal: NodeJS.Signals): number {
+  return ExitCode.signalBase + (constants.signals[signal] ?? 0);
+}

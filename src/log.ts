@@ -1,0 +1,38 @@
+// Our own messages: one line each on stderr, prefixed, as text or JSON lines, silenced by --quiet.
+import type { Writable } from 'node:stream';
+
+export type LogFormat = 'text' | 'json';
+export type Level = 'notice' | 'warn' | 'error';
+
+/** Where our own messages go; every module that speaks gets one injected and never writes to stderr itself. */
+export interface Logger {
+  notice(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface LoggerOptions {
+  format?: LogFormat;
+  /** Drop notices; warnings and errors still go out. */
+  quiet?: boolean;
+}
+
+const PREFIX = 'sinch-entrypoint';
+
+/** A logger writing to `out`, which in `run` is the stderr redactor so our lines are masked like the child's. */
+export function createLogger(out: Writable, options: LoggerOptions = {}): Logger {
+  const write = (level: Level, message: string, fields?: Record<string, unknown>): void => {
+    if (level === 'notice' && options.quiet) return;
+    if (options.format === 'json') {
+      out.write(JSON.stringify({ time: new Date().toISOString(), level, source: PREFIX, msg: message, ...fields }) + '\n');
+    } else {
+      const tag = level === 'notice' ? '' : `${level}: `;
+      out.write(`${PREFIX}: ${tag}${message}\n`);
+    }
+  };
+  return {
+    notice: (m, f) => write('notice', m, f),
+    warn: (m, f) => write('warn', m, f),
+    error: (m, f) => write('error', m, f),
+  };
+}
