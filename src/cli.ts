@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import yargs from 'yargs';
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import { createLogger, type Logger } from './log.js';
+import type { Secret } from './redact/needles.js';
+import type { Transform } from 'node:stream';
 
 /** Options every command shares. */
 interface GlobalArgs {
@@ -11,6 +13,7 @@ interface GlobalArgs {
   mask: string;
   'min-secret-length': number;
   'hold-ms': number;
+  'raw-limit': number;
   quiet: boolean;
   'log-format': 'text' | 'json';
 }
@@ -25,7 +28,8 @@ export async function cli(argv: string[]): Promise<number> {
     .option('dir', { type: 'string', default: '.', describe: 'Project directory (sinch.json, .env)' })
     .option('mask', { type: 'string', default: '***', describe: 'Mask text; {name} expands to the secret key' })
     .option('min-secret-length', { type: 'number', default: 4, describe: 'Shortest secret value (bytes) that is masked' })
-    .option('hold-ms', { type: 'number', default: 50, describe: 'Deadline before a held partial match is released (ms)' })
+    .option('hold-ms', { type: 'number', default: 50, describe: 'Deadline before held bytes that may begin a secret are released (ms)' })
+    .option('raw-limit', { type: 'number', default: 3, describe: 'At that deadline, up to this many held bytes are output raw; more are masked' })
     .option('quiet', { type: 'boolean', default: false, describe: 'Silence our notices' })
     .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Format of our own messages' })
     .command('redact', "Filter stdin to stdout, masking the project's secrets", (y) => y, async (args) => {
@@ -55,8 +59,8 @@ function report(error: unknown, log: Logger): number {
 }
 
 /** Secret values known to the project (placeholder until the configuration issue lands: .env keys, values from env). */
-async function loadSecrets(args: GlobalArgs): Promise<{ name: string; value: string }[]> {
-  const { parse } = await import('dotenv');
+async function loadSecrets(args: GlobalArgs): Promise<Secret[]> {
+  const { parse } = (await import('dotenv')).default;
   let text = '';
   try {
     text = readFileSync(join(args.dir, '.env'), 'utf8');
@@ -68,8 +72,27 @@ async function loadSecrets(args: GlobalArgs): Promise<{ name: string; value: str
     .filter((s) => s.value !== '');
 }
 
+/** `redact`: stdin to stdout through one redactor; a closed stdout (EPIPE) ends it quietly. */
 async function redactCommand(args: GlobalArgs): Promise<number> {
-  void (await loadSecrets(args));
+  const log = createLogger(process.stderr, { quiet: args.quiet, format: args['log-format'] });
+  const secrets = await loadSecrets(args);
+  const redactor = await redactorFactory(secrets, args, log);
+  const { pipeline } = await import('node:stream/promises');
+  try {
+    await pipeline(process.stdin, redactor(), process.stdout);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPIPE') throw error;
+  }
   return ExitCode.ok;
+}
+
+/** Compiles the secrets once and returns a maker of redactor streams that share the compiled automaton. */
+async function redactorFactory(secrets: Secret[], args: GlobalArgs, log: Logger): Promise<() => Transform> {
+  const { compileRedaction, createRedactor } = await import('./redact/stream.js');
+  const minValueBytes = args['min-secret-length'];
+  const redaction = compileRedaction(secrets, { minValueBytes, minDerivedBytes: Math.max(8, minValueBytes) });
+  for (const name of redaction.tooShort) log.warn(`not masking ${name}: its value is shorter than ${minValueBytes} bytes (--min-secret-length)`);
+  const options = { mask: args.mask, holdMs: args['hold-ms'], rawLimit: args['raw-limit'] };
+  return () => createRedactor(redaction, options);
 }
 

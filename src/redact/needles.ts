@@ -1,0 +1,111 @@
+// What to mask: every secret value and the encodings in which a program may print it, as byte strings.
+
+/** A secret as the redactor sees it: a key name (for `{name}` in the mask) and its value. */
+export interface Secret {
+  name: string;
+  value: string;
+}
+
+/** One byte string to mask, and the secret it came from. */
+export interface Needle {
+  bytes: Buffer;
+  name: string;
+}
+
+/** Lengths below which masking would destroy logs (masking `e` everywhere) rather than protect anything. */
+export interface NeedlePolicy {
+  /** Shortest raw value, in UTF-8 bytes, that is masked at all. */
+  minValueBytes: number;
+  /** Shortest derived form (an encoding, one line of a multi-line value) that is masked. */
+  minDerivedBytes: number;
+}
+
+export const defaultNeedlePolicy: NeedlePolicy = { minValueBytes: 4, minDerivedBytes: 8 };
+
+/** The needles of a set of secrets, and the names of those too short to mask. */
+export interface NeedleSet {
+  needles: Needle[];
+  tooShort: string[];
+}
+
+/** Computes every needle for `secrets`: raw bytes, JSON, URL and base64 forms, and the lines of multi-line values. */
+export function needlesFor(secrets: readonly Secret[], policy: NeedlePolicy = defaultNeedlePolicy): NeedleSet {
+  const byBytes = new Map<string, Needle>();
+  const tooShort: string[] = [];
+  const add = (name: string, text: string | Buffer, min: number): void => {
+    const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+    const key = bytes.toString('latin1');
+    if (bytes.length >= min && !byBytes.has(key)) byBytes.set(key, { bytes, name });
+  };
+  for (const { name, value } of secrets) {
+    if (Buffer.byteLength(value, 'utf8') < policy.minValueBytes) {
+      if (value.length > 0) tooShort.push(name);
+      continue;
+    }
+    const lines = value.split(/\r?\n/);
+    const wholes = lines.length > 1 ? [lines.join('\n'), lines.join('\r\n')] : [value];
+    if (!wholes.includes(value)) wholes.push(value);
+    for (const whole of wholes) {
+      add(name, whole, policy.minValueBytes);
+      for (const form of encodings(whole)) add(name, form, policy.minDerivedBytes);
+    }
+    if (lines.length > 1) {
+      for (const line of lines) {
+        add(name, line, policy.minDerivedBytes);
+        for (const form of encodings(line)) add(name, form, policy.minDerivedBytes);
+      }
+    }
+  }
+  return { needles: [...byBytes.values()], tooShort };
+}
+
+/** The forms a program may print `value` in, besides the value itself. */
+function encodings(value: string): (string | Buffer)[] {
+  const forms: (string | Buffer)[] = [];
+  const json = JSON.stringify(value).slice(1, -1);
+  const dotnet = dotnetJsonEscape(value);
+  forms.push(json, dotnet, dotnet.replace(/\\u[0-9A-F]{4}/g, (u) => u.toLowerCase()));
+  const uri = encodeURIComponent(value);
+  const form = new URLSearchParams({ v: value }).toString().slice(2);
+  for (const percent of [uri, uri.replace(/%20/g, '+'), form]) forms.push(percent, percent.replace(/%[0-9A-F]{2}/g, (p) => p.toLowerCase()));
+  forms.push(...base64Cores(Buffer.from(value, 'utf8')));
+  return forms;
+}
+
+/**
+ * What .NET's System.Text.Json writes by default (JavaScriptEncoder.Default): `"` `\` and controls escaped,
+ * plus the HTML-sensitive `+ < > & ' \`` and everything outside printable ASCII as \uXXXX (upper-case hex).
+ */
+export function dotnetJsonEscape(value: string): string {
+  let out = '';
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    const ch = value[i]!;
+    if (ch === '\\') out += '\\\\';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\b') out += '\\b';
+    else if (ch === '\f') out += '\\f';
+    else if (code < 0x20 || code > 0x7e || `"+<>&'\``.includes(ch)) out += '\\u' + code.toString(16).toUpperCase().padStart(4, '0');
+    else out += ch;
+  }
+  return out;
+}
+
+/**
+ * The part of the base64 and base64url encoding of `bytes` that depends on nothing but `bytes`, at each of the
+ * three byte alignments it can have inside a larger encoded blob (a Basic auth header, a JWT).
+ */
+export function base64Cores(bytes: Buffer): string[] {
+  const cores: string[] = [];
+  for (let offset = 0; offset < 3; offset++) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
+    // Character i holds bits [6i, 6i + 6); keep those that lie wholly within the secret's bits.
+    const first = Math.ceil((8 * offset) / 6);
+    const last = Math.floor((8 * (offset + bytes.length)) / 6);
+    const core = encoded.slice(first, last);
+    if (core.length > 0) cores.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return cores;
+}

@@ -1,0 +1,125 @@
+// The matcher against a whole-buffer reference: table cases as one write and byte by byte, then a fuzzed invariant.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { compile } from '../../src/redact/automaton.js';
+import { Matcher } from '../../src/redact/matcher.js';
+import { needlesFor, type Needle } from '../../src/redact/needles.js';
+import { reference } from './reference.js';
+
+const MASK = Buffer.from('***');
+
+/** Feeds `input` to a fresh matcher in the given chunks and releases at the end, as the stream does. */
+function redact(needles: Needle[], input: Buffer, cuts: number[], rawLimit = 3): Buffer {
+  const matcher = new Matcher(compile(needles), needles.map(() => MASK));
+  const out: Buffer[] = [];
+  let from = 0;
+  for (const cut of [...cuts, input.length]) {
+    out.push(...matcher.push(input.subarray(from, cut)));
+    from = cut;
+  }
+  out.push(...matcher.release(rawLimit));
+  return Buffer.concat(out);
+}
+
+const everyByte = (input: Buffer) => Array.from({ length: input.length }, (_, i) => i);
+const raw = (values: string[]): Needle[] => values.map((v) => ({ bytes: Buffer.from(v), name: 'K' }));
+
+const table: { name: string; needles: string[]; input: string; want: string }[] = [
+  { name: 'no secret: byte-exact', needles: ['hunter22'], input: 'plain log line\n', want: 'plain log line\n' },
+  { name: 'one occurrence', needles: ['hunter22'], input: 'pw=hunter22;\n', want: 'pw=***;\n' },
+  { name: 'overlapping needles merge (union, not leftmost-longest)', needles: ['abcd', 'cdef'], input: 'x abcdef y', want: 'x *** y' },
+  { name: 'adjacent occurrences merge', needles: ['abcd', 'wxyz'], input: '<abcdwxyz>', want: '<***>' },
+  { name: 'self-overlapping needle', needles: ['abab'], input: '.ababab.abab', want: '.***.***' },
+  { name: 'prefix of another needle, held then decided', needles: ['SECRET', 'SECRETXYZ'], input: 'a SECRET b SECRETXY c', want: 'a *** b ***XY c' },
+  { name: 'longer needle completes', needles: ['SECRET', 'SECRETXYZ'], input: '[SECRETXYZ]', want: '[***]' },
+  { name: 'inner match inside a longer candidate', needles: ['bcde', 'abcdefgh'], input: 'abcdefgX', want: 'a***fgX' },
+  { name: 'repeated back to back', needles: ['hunter22'], input: 'hunter22hunter22 hunter22', want: '*** ***' },
+  { name: 'short held tail at end comes out raw', needles: ['hunter22'], input: 'ends hun', want: 'ends hun' },
+  { name: 'long held tail at end is masked', needles: ['hunter22'], input: 'ends hunte', want: 'ends ***' },
+  { name: 'NUL, CR and invalid UTF-8 untouched', needles: ['hunter22'], input: 'a\0b\r\n\xff\xfe', want: 'a\0b\r\n\xff\xfe' },
+];
+
+describe('matcher', () => {
+  for (const mode of ['one write', 'byte by byte'] as const) {
+    for (const c of table) {
+      it(`${c.name} (${mode})`, () => {
+        const input = Buffer.from(c.input, 'latin1');
+        const got = redact(raw(c.needles), input, mode === 'one write' ? [] : everyByte(input));
+        assert.equal(got.toString('latin1'), c.want);
+      });
+    }
+  }
+
+  it('holds back only the live depth, not the longest needle', () => {
+    const needles = raw(['a-very-long-secret-value-0123456789']);
+    const matcher = new Matcher(compile(needles), [MASK]);
+    assert.equal(Buffer.concat(matcher.push(Buffer.from('log line ends with a-ve'))).toString(), 'log line ends with ');
+    assert.equal(matcher.heldBytes, 4);
+    assert.equal(Buffer.concat(matcher.push(Buffer.from('nue\n'))).toString(), 'a-venue\n');
+    assert.equal(matcher.heldBytes, 0);
+  });
+
+  it('names the secret in the mask', () => {
+    const needles: Needle[] = [
+      { bytes: Buffer.from('sk_live_abc'), name: 'STRIPE' },
+      { bytes: Buffer.from('xoxb-12345'), name: 'SLACK' },
+    ];
+    const masks = [Buffer.from('[STRIPE]'), Buffer.from('[SLACK]')];
+    const matcher = new Matcher(compile(needles), masks);
+    const out = Buffer.concat([...matcher.push(Buffer.from('a sk_live_abc b xoxb-12345 c')), ...matcher.release(3)]);
+    assert.equal(out.toString(), 'a [STRIPE] b [SLACK] c');
+  });
+
+  it('a release fails closed and the rest of the secret stays masked', () => {
+    const needles = raw(['correct-horse-battery']);
+    const matcher = new Matcher(compile(needles), [MASK]);
+    const out = [...matcher.push(Buffer.from('key: correct-ho'))];
+    out.push(...matcher.release(3));
+    assert.equal(Buffer.concat(out).toString(), 'key: ***');
+    out.push(...matcher.push(Buffer.from('rse-battery and more\n')));
+    out.push(...matcher.release(3));
+    assert.equal(Buffer.concat(out).toString(), 'key: *** and more\n');
+  });
+
+  it('a short release leaks at most the raw limit, then masks the rest', () => {
+    const matcher = new Matcher(compile(raw(['correct-horse-battery'])), [MASK]);
+    const out = [...matcher.push(Buffer.from('key: cor')), ...matcher.release(3)];
+    out.push(...matcher.push(Buffer.from('rect-horse-battery!')), ...matcher.release(3));
+    assert.equal(Buffer.concat(out).toString(), 'key: cor***!');
+  });
+});
+
+// Secrets that stress the matcher: regex metacharacters, quotes, newlines, astral characters, self-overlap,
+// and one secret a prefix of another.
+const alphabet = fc.constantFrom(...'ab.*+?()[]{}|^$\\"\'\n\r\t =%/é€😀'.split(/(?:)/u));
+const secretText = fc.oneof(
+  fc.array(alphabet, { minLength: 4, maxLength: 12 }).map((cs) => cs.join('')),
+  fc.string({ unit: 'grapheme', minLength: 4, maxLength: 16 }),
+  fc.string({ unit: 'binary', minLength: 4, maxLength: 16 }),
+  fc.constantFrom('abab', 'ababab', 'aaaa', 'SECRET', 'SECRETXYZ'),
+);
+
+describe('matcher property', () => {
+  it('output never contains a needle and equals the whole-buffer reference, whatever the chunking', () => {
+    fc.assert(
+      fc.property(
+        fc.array(secretText, { minLength: 1, maxLength: 4 }),
+        fc.array(fc.oneof(fc.string({ maxLength: 6 }), fc.nat(20)), { maxLength: 12 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (values, parts, cutSeeds) => {
+          const secrets = values.map((value, i) => ({ name: `S${i}`, value }));
+          const { needles } = needlesFor(secrets);
+          fc.pre(needles.length > 0);
+          // Input: filler text interleaved with needles (raw and encoded) picked by index.
+          const input = Buffer.concat(parts.map((p) => (typeof p === 'number' ? needles[p % needles.length]!.bytes : Buffer.from(p))));
+          const cuts = [...new Set(cutSeeds.map((c) => c % (input.length + 1)))].sort((a, b) => a - b);
+          const got = redact(needles, input, cuts);
+          assert.deepEqual(got, reference(input, needles, MASK));
+          for (const { bytes } of needles) assert.equal(got.indexOf(bytes), -1, 'a needle survived');
+        },
+      ),
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 10_000) },
+    );
+  });
+});
