@@ -52,8 +52,12 @@ export class Matcher {
         const origin = i;
         let q = i;
         for (; q + 4 <= len; q += pitch) {
-          const h = Math.imul(chunk[q]! | (chunk[q + 1]! << 8) | (chunk[q + 2]! << 16) | (chunk[q + 3]! << 24), 0x9e3779b1) >>> gramShift;
-          if ((grams[h >>> 5]! & (1 << (h & 31))) !== 0) break;
+          const window = chunk[q]! | (chunk[q + 1]! << 8) | (chunk[q + 2]! << 16) | (chunk[q + 3]! << 24);
+          const h = Math.imul(window, 0x9e3779b1) >>> gramShift;
+          if ((grams[h >>> 5]! & (1 << (h & 31))) !== 0) {
+            const h2 = Math.imul(window, 0x85ebca6b) >>> gramShift;
+            if ((grams[h2 >>> 5]! & (1 << (h2 & 31))) !== 0) break;
+          }
         }
         // A hit: an occurrence through window q starts at most `back` bytes before it. No hit: only an
         // occurrence running past the end of the chunk can remain, and it starts within its last `tail` bytes.

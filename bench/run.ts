@@ -1,0 +1,84 @@
+// npm run bench: the redactor side by side with a passthrough pipe and a naive baseline, through real pipes.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { secrets, writeCorpus } from './corpus.js';
+import { lineLatency } from './latency.js';
+
+const data = join(import.meta.dirname, '.data');
+const bin = join(import.meta.dirname, '..', 'dist', 'main.js');
+const MB = 1e6;
+const corpusBytes = Number(process.env.BENCH_MB ?? 200) * MB;
+const naiveBytes = 20 * MB;
+mkdirSync(data, { recursive: true });
+
+/** Runs `filter` between `feed` and a reader, all piped, and returns wall seconds and the filter's peak RSS. */
+function timePipeline(feed: string, filter: string): { seconds: number; rssMB: number } {
+  const script = `${feed} | /usr/bin/time -f '%e %M' -o ${data}/time.txt ${filter} | cat > /dev/null`;
+  const start = process.hrtime.bigint();
+  execFileSync('bash', ['-o', 'pipefail', '-c', script], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const [, rss] = execFileSync('cat', [`${data}/time.txt`], { encoding: 'utf8' }).trim().split('\n').pop()!.split(' ');
+  return { seconds, rssMB: Number(rss) / 1024 };
+}
+
+/** A project directory whose .env holds the secrets, as the redact command reads them. */
+function project(k: number): { dir: string; list: string } {
+  const dir = join(data, `k${k}`);
+  mkdirSync(dir, { recursive: true });
+  const keys = secrets(k);
+  writeFileSync(join(dir, '.env'), keys.map((s) => `${s.name}=${s.value}`).join('\n') + '\n', { mode: 0o600 });
+  writeFileSync(join(dir, 'list.txt'), keys.map((s) => s.value).join('\n') + '\n', { mode: 0o600 });
+  return { dir, list: join(dir, 'list.txt') };
+}
+
+const row = (cells: (string | number)[]) => console.log(cells.map((c) => String(c).padStart(12)).join(''));
+console.log(`Throughput through real pipes (cat | filter | cat), ${corpusBytes / MB} MB corpus, naive on the first ${naiveBytes / MB} MB`);
+row(['K', 'filter', 'MB/s', 'x pass', 'RSS MB']);
+for (const k of (process.env.BENCH_K ?? '1,10,100,1000').split(',').map(Number)) {
+  const { dir, list } = project(k);
+  const corpus = join(data, `corpus-k${k}-${corpusBytes}.log`);
+  if (!existsSync(corpus)) await writeCorpus(corpus, corpusBytes, secrets(k));
+  const size = statSync(corpus).size;
+  const pass = timePipeline(`cat ${corpus}`, `node ${import.meta.dirname}/passthrough.js`);
+  const ours = timePipeline(`cat ${corpus}`, `node ${bin} redact --dir ${dir}`);
+  const naive = timePipeline(`head -c ${naiveBytes} ${corpus}`, `node ${import.meta.dirname}/naive.js ${list}`);
+  const rate = (bytes: number, s: number) => bytes / MB / s;
+  row([k, 'passthrough', rate(size, pass.seconds).toFixed(0), '1.00', pass.rssMB.toFixed(0)]);
+  row([k, 'redactor', rate(size, ours.seconds).toFixed(0), (ours.seconds / pass.seconds).toFixed(2), ours.rssMB.toFixed(0)]);
+  row([k, 'naive', rate(naiveBytes, naive.seconds).toFixed(1), ((naive.seconds * size) / naiveBytes / pass.seconds).toFixed(2), naive.rssMB.toFixed(0)]);
+  console.log(`${''.padStart(12)}redactor is ${((naive.seconds * size) / naiveBytes / ours.seconds).toFixed(1)}x faster than naive`);
+}
+
+// Worst case for any prefilter: the input is made of near-complete secrets, so the automaton runs on every byte.
+{
+  const { dir } = project(100);
+  const keys = secrets(100);
+  const prefixes = join(data, 'prefixes.log');
+  const unit = keys.map((s) => s.value.slice(0, -1) + '|').join('');
+  writeFileSync(prefixes, unit.repeat(Math.ceil((50 * MB) / unit.length)));
+  const size = statSync(prefixes).size;
+  const pass = timePipeline(`cat ${prefixes}`, `node ${import.meta.dirname}/passthrough.js`);
+  const ours = timePipeline(`cat ${prefixes}`, `node ${bin} redact --dir ${dir}`);
+  console.log(`\nWorst case (input made of secret prefixes, K=100, ${(size / MB).toFixed(0)} MB): redactor ${(size / MB / ours.seconds).toFixed(0)} MB/s, ${(ours.seconds / pass.seconds).toFixed(2)}x passthrough`);
+}
+
+// Memory: one 1 GiB line without a newline; the heap must not grow with it.
+{
+  const { dir } = project(100);
+  const feed = `head -c ${1 << 30} /dev/urandom | base64 -w 0`;
+  const line = `(${feed} | head -c ${1 << 30})`;
+  const pass = timePipeline(line, `node ${import.meta.dirname}/passthrough.js`);
+  const ours = timePipeline(line, `node ${bin} redact --dir ${dir}`);
+  console.log(`\n1 GiB line without newline, K=100: peak RSS redactor ${ours.rssMB.toFixed(0)} MB, passthrough ${pass.rssMB.toFixed(0)} MB`);
+}
+
+// Latency: one complete line at a time, round trip through the filter.
+{
+  const { dir } = project(100);
+  const pass = await lineLatency(spawn('node', [join(import.meta.dirname, 'passthrough.js')]));
+  const ours = await lineLatency(spawn('node', [bin, 'redact', '--dir', dir]));
+  const ms = (x: number) => x.toFixed(3);
+  console.log(`\nLine latency, K=100 (${pass.samples} lines): passthrough median ${ms(pass.median)} ms p99 ${ms(pass.p99)} ms;` +
+    ` redactor median ${ms(ours.median)} ms p99 ${ms(ours.p99)} ms; added median ${ms(ours.median - pass.median)} ms p99 ${ms(ours.p99 - pass.p99)} ms`);
+}

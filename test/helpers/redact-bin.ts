@@ -1,0 +1,47 @@
+// Runs the built `sinch-entrypoint redact` as a real process over real pipes, with a throwaway project directory.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const bin = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
+/** A project directory whose .env gives these secrets non-empty values (HOME inside it, so no store is shared). */
+export function project(secrets: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'redact-'));
+  writeFileSync(join(dir, '.env'), Object.entries(secrets).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n') + '\n');
+  return dir;
+}
+
+/** Starts `redact` on `dir`; a hermetic environment (no keychain bus, private HOME). */
+export function startRedact(dir: string, args: string[] = []): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [bin, 'redact', '--dir', dir, '--quiet', ...args], {
+    env: { PATH: process.env.PATH, HOME: dir, SINCH_ENVIRONMENT: 'development' },
+  });
+}
+
+/** Collects a child's stdout as bytes and resolves `until(text)` when a predicate over it first holds. */
+export function collect(child: ChildProcessWithoutNullStreams): { bytes(): Buffer; until(test: (text: string) => boolean, ms?: number): Promise<string> } {
+  const chunks: Buffer[] = [];
+  const waiters: (() => void)[] = [];
+  child.stdout.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const bytes = () => Buffer.concat(chunks);
+  return {
+    bytes,
+    async until(test, ms = 5000) {
+      const deadline = Date.now() + ms;
+      while (!test(bytes().toString())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting; output so far: ${JSON.stringify(bytes().toString())}`);
+        await new Promise<void>((wake) => {
+          waiters.push(wake);
+          setTimeout(wake, 50);
+        });
+      }
+      return bytes().toString();
+    },
+  };
+}

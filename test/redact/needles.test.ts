@@ -1,0 +1,83 @@
+// What is masked: each encoding a program may print a secret in, multi-line values, and the length policy.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { compile } from '../../src/redact/automaton.js';
+import { Matcher } from '../../src/redact/matcher.js';
+import { base64Cores, dotnetJsonEscape, needlesFor } from '../../src/redact/needles.js';
+
+/** Redacts `text` with the needles of `secrets` in one write. */
+function redact(secrets: { name: string; value: string }[], text: string): string {
+  const { needles } = needlesFor(secrets);
+  const automaton = compile(needles);
+  const matcher = new Matcher(automaton, automaton.names.map(() => Buffer.from('***')));
+  return Buffer.concat([...matcher.push(Buffer.from(text)), ...matcher.release(3)]).toString();
+}
+
+const secret = { name: 'API_KEY', value: 'p@ss w0rd+"<tag>&\'é😀/?' };
+
+describe('needles', () => {
+  it('masks the raw value', () => {
+    assert.equal(redact([secret], `key=${secret.value};`), 'key=***;');
+  });
+
+  it('masks what JSON.stringify writes', () => {
+    const line = JSON.stringify({ level: 'info', key: secret.value });
+    assert.equal(redact([secret], line), '{"level":"info","key":"***"}');
+  });
+
+  it("masks what .NET's System.Text.Json writes by default", () => {
+    const escaped = dotnetJsonEscape(secret.value);
+    assert.equal(escaped, 'p@ss w0rd\\u002B\\u0022\\u003Ctag\\u003E\\u0026\\u0027\\u00E9\\uD83D\\uDE00/?');
+    assert.equal(redact([secret], `{"key":"${escaped}"}`), '{"key":"***"}');
+    assert.equal(redact([secret], `{"key":"${escaped.toLowerCase()}"}`), '{"key":"***"}');
+  });
+
+  it('masks URL and form encodings in either hex case', () => {
+    const uri = encodeURIComponent(secret.value);
+    const form = new URLSearchParams({ k: secret.value }).toString().slice(2);
+    for (const encoded of [uri, uri.toLowerCase(), uri.replace(/%20/g, '+'), form]) {
+      assert.equal(redact([secret], `GET /cb?k=${encoded}&x=1`), 'GET /cb?k=***&x=1', encoded);
+    }
+  });
+
+  it('masks base64 and base64url inside a larger blob, at every alignment', () => {
+    const s = { name: 'TOKEN', value: 'correct-horse-battery-staple' };
+    for (const prefix of ['', 'u', 'us', 'user:']) {
+      const blob = Buffer.from(`${prefix}${s.value}!?`).toString('base64');
+      const out = redact([s], `Authorization: Basic ${blob}`);
+      assert.ok(!out.includes(Buffer.from(s.value).toString('base64').slice(2, 20)), out);
+      assert.match(out, /\*\*\*/);
+      const url = Buffer.from(`${prefix}${s.value}`).toString('base64url');
+      assert.match(redact([s], `jwt=${url}.sig`), /^jwt=[\w-]{0,8}\*\*\*[\w-]{0,3}\.sig$/);
+    }
+  });
+
+  it('base64 cores depend only on the secret bytes', () => {
+    const value = Buffer.from('0123456789');
+    for (const core of base64Cores(value).filter((_, i) => i % 2 === 0)) {
+      const found = ['', 'a', 'ab'].some((pad) => Buffer.from(pad + value.toString() + 'zz').toString('base64').includes(core));
+      assert.ok(found, core);
+    }
+  });
+
+  it('masks a multi-line value whole (LF and CRLF) and line by line', () => {
+    const pem = '-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n-----END KEY-----';
+    const s = { name: 'PEM', value: pem };
+    assert.equal(redact([s], `key:\n${pem}\nok`), 'key:\n***\nok');
+    assert.equal(redact([s], `key:\r\n${pem.replace(/\n/g, '\r\n')}\r\nok`), 'key:\r\n***\r\nok');
+    assert.equal(redact([s], 'only the middle: BKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj.'), 'only the middle: ***.');
+    assert.equal(redact([s], JSON.stringify({ pem })), '{"pem":"***"}');
+  });
+
+  it('does not mask values shorter than 4 bytes, and names them', () => {
+    const { needles, tooShort } = needlesFor([{ name: 'SHORT', value: 'abc' }, { name: 'EMPTY', value: '' }, { name: 'OK', value: 'abcd' }]);
+    assert.deepEqual(tooShort, ['SHORT']);
+    assert.deepEqual(needles.map((n) => n.bytes.toString()), ['abcd']);
+  });
+
+  it('drops derived forms shorter than 8 bytes but keeps the raw value', () => {
+    const { needles } = needlesFor([{ name: 'K', value: 'a b' + 'c' }]);
+    assert.ok(needles.every((n) => n.bytes.length >= 8 || n.bytes.toString() === 'a bc'));
+    assert.ok(!needles.some((n) => n.bytes.toString() === 'a+bc'));
+  });
+});

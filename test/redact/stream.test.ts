@@ -1,0 +1,156 @@
+// The redactor as users run it: `redact` over real pipes, for latency, deadlines, byte-exactness, memory and backpressure.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { compileRedaction, createRedactor } from '../../src/redact/stream.js';
+import { bin, collect, project, startRedact } from '../helpers/redact-bin.js';
+
+const SECRET = 'hunter2-very-secret';
+
+describe('redact over real pipes', () => {
+  it('releases a partial line at once, without waiting for a newline', async () => {
+    const child = startRedact(project({ PASSWORD: SECRET }));
+    const out = collect(child);
+    child.stdin.write('progress: 42% (no newline yet)');
+    assert.equal(await out.until((t) => t.includes('yet)')), 'progress: 42% (no newline yet)');
+    child.stdin.end();
+    assert.deepEqual(await once(child, 'close'), [0, null]);
+  });
+
+  it('a held prefix is released at the deadline as the mask, and the rest of the secret stays masked', async () => {
+    const child = startRedact(project({ PASSWORD: SECRET }));
+    const out = collect(child);
+    child.stdin.write('token: hunter2-ve');
+    assert.equal(await out.until((t) => t.includes('***')), 'token: ***');
+    child.stdin.end('ry-secret and more\n');
+    await once(child, 'close');
+    assert.equal(out.bytes().toString(), 'token: *** and more\n');
+  });
+
+  it('a held prefix of at most --raw-limit bytes is released raw at the deadline', async () => {
+    const child = startRedact(project({ PASSWORD: SECRET }), ['--hold-ms', '20']);
+    const out = collect(child);
+    child.stdin.write('user: hun');
+    assert.equal(await out.until((t) => t.endsWith('hun')), 'user: hun');
+    child.stdin.end('t\n');
+    await once(child, 'close');
+    assert.equal(out.bytes().toString(), 'user: hunt\n');
+  });
+
+  it('masks a secret whose UTF-8 bytes arrive one write at a time, and passes split characters byte-exact', async () => {
+    const secret = 'pässwörd-€-😀';
+    const child = startRedact(project({ PASSWORD: secret }), ['--hold-ms', '2000']);
+    const out = collect(child);
+    const input = Buffer.from(`a ${secret} b 😀é€ c\n`);
+    for (const byte of input) {
+      child.stdin.write(Buffer.from([byte]));
+      await sleep(1);
+    }
+    child.stdin.end();
+    await once(child, 'close');
+    assert.equal(out.bytes().toString(), 'a *** b 😀é€ c\n');
+  });
+
+  it('is byte-exact for binary input without secrets (NUL, CR, invalid UTF-8)', () => {
+    const input = Buffer.concat([randomBytes(1 << 20), Buffer.from('\0\r\n\xff\xfe\xc3', 'latin1'), randomBytes(1 << 20)]);
+    const result = spawnSync(process.execPath, [bin, 'redact', '--quiet', '--dir', project({ PASSWORD: SECRET })], { input, maxBuffer: 1 << 24 });
+    assert.equal(result.status, 0);
+    assert.ok(result.stdout.equals(input), 'output differs from input');
+  });
+
+  it('masks secrets in every encoding inside random binary input', () => {
+    const pieces = [SECRET, JSON.stringify(SECRET), encodeURIComponent(SECRET), Buffer.from(`u:${SECRET}`).toString('base64')];
+    const input = Buffer.concat(pieces.flatMap((p) => [randomBytes(70_000), Buffer.from(p)]));
+    const result = spawnSync(process.execPath, [bin, 'redact', '--quiet', '--dir', project({ PASSWORD: SECRET })], { input, maxBuffer: 1 << 24 });
+    assert.equal(result.status, 0);
+    for (const needle of [SECRET, Buffer.from(SECRET).toString('base64').slice(0, 24)]) assert.equal(result.stdout.indexOf(needle), -1, needle);
+  });
+
+  it('keeps memory bounded on a 256 MiB line without a newline', async () => {
+    const child = startRedact(project({ PASSWORD: SECRET }));
+    let peakKiB = 0;
+    const poll = setInterval(() => {
+      const hwm = /VmHWM:\s+(\d+)/.exec(safeRead(`/proc/${child.pid}/status`));
+      if (hwm) peakKiB = Math.max(peakKiB, Number(hwm[1]));
+    }, 20);
+    let received = 0;
+    child.stdout.on('data', (chunk: Buffer) => (received += chunk.length));
+    // Base64 text: every byte is in the needles' alphabet, so the automaton is exercised all along.
+    const block = Buffer.from(randomBytes(3 << 18).toString('base64'));
+    const total = 256 << 20;
+    for (let sent = 0; sent < total; sent += block.length) if (!child.stdin.write(block)) await once(child.stdin, 'drain');
+    child.stdin.end();
+    await once(child, 'close');
+    clearInterval(poll);
+    assert.equal(received, Math.ceil(total / block.length) * block.length);
+    assert.ok(peakKiB > 0 && peakKiB < 150 * 1024, `peak RSS ${peakKiB} KiB`);
+  });
+
+  it('honours backpressure: a reader that stops reading stops the writer', async () => {
+    const child = startRedact(project({ PASSWORD: SECRET }));
+    child.stdout.pause();
+    const block = Buffer.alloc(1 << 16, 'log line without secrets\n');
+    let accepted = 0;
+    // Write until the pipe stays full: the redactor must stop reading its stdin rather than buffer without limit.
+    for (let stalled = false; !stalled && accepted < 256 << 20; ) {
+      if (child.stdin.write(block)) accepted += block.length;
+      else {
+        accepted += block.length;
+        stalled = (await Promise.race([once(child.stdin, 'drain').then(() => false), sleep(500).then(() => true)])) as boolean;
+      }
+    }
+    assert.ok(accepted < 16 << 20, `accepted ${accepted} bytes with nobody reading`);
+    const out = collect(child);
+    child.stdout.resume();
+    child.stdin.end();
+    await once(child, 'close');
+    assert.equal(out.bytes().length + 0, accepted);
+  });
+
+  it('ends quietly with 0 when its reader goes away (EPIPE)', () => {
+    const dir = project({ PASSWORD: SECRET });
+    const direct = spawnSync('bash', ['-c', `yes 'a line' | "${process.execPath}" "${bin}" redact --quiet --dir "${dir}" | head -c 10 >/dev/null; echo \${PIPESTATUS[1]}`], { encoding: 'utf8' });
+    assert.equal(direct.stdout.trim(), '0');
+    assert.equal(direct.stderr, '');
+  });
+
+  it('rejects an unknown flag with exit 64', () => {
+    const result = spawnSync(process.execPath, [bin, 'redact', '--bogus-flag'], { encoding: 'utf8' });
+    assert.equal(result.status, 64);
+    assert.match(result.stderr, /bogus-flag/);
+  });
+});
+
+describe('redactor stream in process', () => {
+  it('emits the mask with the key name when asked', async () => {
+    const stream = createRedactor(compileRedaction([{ name: 'STRIPE_KEY', value: 'sk_live_abc123' }]), { mask: '[REDACTED:{name}]' });
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.end('charge with sk_live_abc123 ok\n');
+    await once(stream, 'end');
+    assert.equal(Buffer.concat(chunks).toString(), 'charge with [REDACTED:STRIPE_KEY] ok\n');
+  });
+
+  it('passes bytes through untouched when there is nothing to mask', async () => {
+    const stream = createRedactor(compileRedaction([]));
+    const input = randomBytes(100_000);
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.end(input);
+    await once(stream, 'end');
+    assert.ok(Buffer.concat(chunks).equals(input));
+  });
+});
+
+function safeRead(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
