@@ -14,7 +14,7 @@ const BAR = 2.3;
 const project = mkdtempSync(join(tmpdir(), 'boot-bench-'));
 writeFileSync(join(project, 'sinch.json'), JSON.stringify({ name: 'bench', runtime: 'nodejs20', variables: { COMPANY_NAME: 'Acme' } }));
 writeFileSync(join(project, '.env'), 'STRIPE_SECRET_KEY=\n');
-const env = { ...process.env, STRIPE_SECRET_KEY: 'sk_test_boot_bench_0123456789', PROJECT_ID: 'p', PROJECT_ID_API_KEY: 'k', PROJECT_ID_API_SECRET: 's' };
+const env = { ...process.env, STRIPE_SECRET_KEY: 'sk_test_boot_bench_0123456789', PROJECT_ID: 'bench-project', PROJECT_ID_API_KEY: 'bench-key-id', PROJECT_ID_API_SECRET: 'bench-key-secret' };
 
 /** Milliseconds from spawn to the first byte on the command's stdout (the child's "ready" line). */
 function firstLine(command: string, args: string[]): Promise<number> {

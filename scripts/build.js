@@ -1,4 +1,5 @@
 // Bundles src/main.ts into dist/ with code splitting, so each command loads only the chunks it uses (cold start).
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 // string-width (yargs lays out its help text with it, on every parse) compiles Unicode-property regexes and an
@@ -18,6 +19,9 @@ export default (text, options) => /^[\\x20-\\x7e]*$/.test(text) ? text.length : 
     }));
   },
 };
+
+// Chunk names carry content hashes: clear the old ones rather than let them pile up.
+rmSync('dist', { recursive: true, force: true });
 
 await build({
   entryPoints: ['src/main.ts'],

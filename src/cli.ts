@@ -1,10 +1,12 @@
 // The composition root: parses the command line and wires config, secrets, redaction and the supervisor together.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname } from 'node:path';
+import type { ReadStream } from 'node:tty';
 import yargs from 'yargs';
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import { createLogger, type Logger } from './log.js';
 import type { Secret } from './redact/needles.js';
+import type { LocalStore, Resolved, SecretSource } from './secrets/resolve.js';
 import type { Transform } from 'node:stream';
 
 /** Options every command shares. */
@@ -16,6 +18,10 @@ interface GlobalArgs {
   'raw-limit': number;
   quiet: boolean;
   'log-format': 'text' | 'json';
+  environment?: string;
+  'secrets-dir'?: string;
+  'allow-missing': boolean;
+  'secrets-timeout': number;
 }
 
 /** Runs one command line and resolves to the exit code to leave with. */
@@ -32,9 +38,38 @@ export async function cli(argv: string[]): Promise<number> {
     .option('raw-limit', { type: 'number', default: 3, describe: 'At that deadline, up to this many held bytes are output raw; more are masked' })
     .option('quiet', { type: 'boolean', default: false, describe: 'Silence our notices' })
     .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Format of our own messages' })
+    .option('environment', { type: 'string', describe: 'development or production (default: $SINCH_ENVIRONMENT, else development)' })
+    .option('secrets-dir', { type: 'string', describe: 'Directory of mounted secret files, one per key (default: /run/secrets when it exists)' })
+    .option('allow-missing', { type: 'boolean', default: false, describe: 'Start even when a declared secret has no value (a warning, not exit 78)' })
+    .option('secrets-timeout', { type: 'number', default: 30_000, describe: 'Deadline for reading a secret store: all platform retries, each keychain call (ms)' })
+    .command(['run', '$0'], 'Run the function (the command after --, else one derived from sinch.json) with its configuration, masking secrets in its output', (y) =>
+      y.option('stop-timeout', { type: 'number', default: 10, describe: 'Seconds the function has to stop after SIGTERM/SIGINT before SIGKILL' }), async (args) => {
+      code = await runCommand(args, argv);
+    })
     .command('redact', "Filter stdin to stdout, masking the project's secrets", (y) => y, async (args) => {
       code = await redactCommand(args);
     })
+    .command('check', 'Show the resolved configuration without starting anything', (y) =>
+      y.option('json', { type: 'boolean', default: false, describe: 'Print the plan as JSON' }), async (args) => {
+      code = await checkCommand(args);
+    })
+    .command('secrets', 'Manage secrets in the OS keychain (or the file store)', (y) => y
+      .command('add <key> [value]', 'Store a secret (VALUE from stdin when omitted or -) and declare KEY= in .env', (s) => s
+        .positional('key', { type: 'string', demandOption: true }).positional('value', { type: 'string' }), async (args) => {
+        code = await secretsCommand('add', args);
+      })
+      .command('list', 'Names of stored secrets', (s) => s, async (args) => {
+        code = await secretsCommand('list', args);
+      })
+      .command('get <key>', 'Whether a secret is stored (its value only with --show)', (s) => s
+        .positional('key', { type: 'string', demandOption: true }).option('show', { type: 'boolean', default: false }), async (args) => {
+        code = await secretsCommand('get', args);
+      })
+      .command('delete <key>', 'Delete a stored secret', (s) => s
+        .positional('key', { type: 'string', demandOption: true }).option('force', { type: 'boolean', default: false, describe: 'No confirmation; absent is not an error' }), async (args) => {
+        code = await secretsCommand('delete', args);
+      })
+      .demandCommand(1, 'secrets: choose add, list, get or delete'))
     .help()
     .version()
     .fail((message, error) => {
@@ -58,24 +93,123 @@ function report(error: unknown, log: Logger): number {
   return ExitCode.software;
 }
 
-/** Secret values known to the project (placeholder until the configuration issue lands: .env keys, values from env). */
-async function loadSecrets(args: GlobalArgs): Promise<Secret[]> {
-  const { parse } = (await import('dotenv')).default;
-  let text = '';
-  try {
-    text = readFileSync(join(args.dir, '.env'), 'utf8');
-  } catch {
-    return [];
+/**
+ * The configuration model: sinch.json variables, .env declarations, then per key the first non-empty value of
+ * env, .env, mounted files, then (development) ~/.sinch/config.json and the keychain or file store, or (production)
+ * the platform store. Every missing declared key at once is exit 78 unless --allow-missing or `enforce` is false;
+ * `clientsWarning` names the SDK clients that missing base credentials disable (irrelevant to `redact`).
+ */
+export async function loadConfiguration(
+  args: GlobalArgs,
+  log: Logger,
+  { enforce = true, clientsWarning = true }: { enforce?: boolean; clientsWarning?: boolean } = {},
+): Promise<Resolved> {
+  const [config, { parseEnvironment }, resolve, { envSource }, files, { sinchConfigSource }, { clientsNeedingBase }] = await Promise.all([
+    import('./config.js'), import('./environment.js'), import('./secrets/resolve.js'), import('./secrets/env.js'),
+    import('./secrets/files.js'), import('./secrets/sinch-config.js'), import('./sdk-clients.js'),
+  ]);
+  const environment = parseEnvironment(args.environment, process.env.SINCH_ENVIRONMENT);
+  const timeoutMs = storeTimeout(args); // flags are checked before any file is read
+  const project = config.readSinchJson(args.dir);
+  if (!project.found) log.notice(`no sinch.json in ${dirname(project.path)}: no variables, secrets not scoped to a function`);
+  const declared = config.readDotenv(args.dir, log);
+  const variables = { ...project.variables };
+  const variableSources: Record<string, 'sinch.json' | 'platform'> = {};
+  for (const name of Object.keys(variables)) variableSources[name] = 'sinch.json';
+  const optional: string[] = resolve.BASE_CREDENTIALS.filter((key) => !declared.keys.includes(key));
+  const dir = files.secretsDir(args['secrets-dir']);
+  const sources: SecretSource[] = [envSource(process.env), resolve.mapSource('dotenv', declared.values)];
+  if (dir) sources.push(files.filesSource(dir));
+  if (environment === 'production') {
+    const { platformSettings, fetchPlatformStore } = await import('./secrets/platform.js');
+    const settings = platformSettings(process.env);
+    if (settings) {
+      const store = await fetchPlatformStore({ ...settings, deadlineMs: timeoutMs });
+      for (const [name, value] of Object.entries(store.variables)) [variables[name], variableSources[name]] = [value, 'platform'];
+      optional.push(...Object.keys(store.secrets));
+      sources.push(resolve.mapSource('platform', store.secrets));
+    } else log.notice('production without SINCH_SECRETS_URL: secrets come only from the environment and mounted files');
+  } else {
+    // Opened on first use, so a boot whose keys all came from env or files never touches the keychain.
+    let store: LocalStore | undefined;
+    const local: SecretSource = {
+      get name() {
+        return store?.source ?? 'keychain';
+      },
+      read: async (keys) => resolve.storeSource((store ??= await localStore(project.name, args, log))).read(keys),
+    };
+    sources.push(sinchConfigSource(homedir(), log), local);
   }
-  return Object.entries(parse(text))
-    .map(([name, value]) => ({ name, value: process.env[name] || value }))
-    .filter((s) => s.value !== '');
+  const resolved = await resolve.resolveSecrets(
+    { environment, functionName: project.name, runtime: project.runtime, variables, variableSources, required: declared.keys, optional },
+    sources,
+  );
+  const base = (resolved.missingOptional ?? []).filter((key) => (resolve.BASE_CREDENTIALS as readonly string[]).includes(key));
+  if (base.length && clientsWarning) log.warn(`${base.join(', ')} not found: the ${clientsNeedingBase().join(', ')} clients will be unavailable`);
+  if (enforce && resolved.missing.length) {
+    const message = `missing secrets: ${resolved.missing.join(', ')} (declared in ${declared.path}, found in no source)`;
+    if (!args['allow-missing']) throw new EntrypointError(message, ExitCode.config);
+    log.warn(`${message}; continuing (--allow-missing)`);
+  }
+  return resolved;
+}
+
+/** The development secret store: the OS keychain, or the file store (with a notice) when no keychain is reachable. */
+async function localStore(functionName: string | undefined, args: GlobalArgs, log: Logger): Promise<LocalStore> {
+  const keychain = await import('./secrets/keychain.js');
+  try {
+    return await keychain.openKeychain({ functionName, timeoutMs: storeTimeout(args) });
+  } catch (error) {
+    if (!(error instanceof keychain.KeychainUnreachable)) throw error;
+    const { fileStorePath, openFileStore } = await import('./secrets/filestore.js');
+    const path = fileStorePath(functionName);
+    log.notice(`no keychain reachable (${error.message}); using the file store ${path}`);
+    return openFileStore(path);
+  }
+}
+
+function storeTimeout(args: GlobalArgs): number {
+  const ms = args['secrets-timeout'];
+  if (!(ms > 0)) throw new EntrypointError(`--secrets-timeout: expected milliseconds > 0, got ${ms}`, ExitCode.usage);
+  return ms;
+}
+
+/** `check`: the resolved plan (sources, SDK clients) without starting anything; exit 78 when a declared key is missing. */
+async function checkCommand(args: GlobalArgs & { json: boolean }): Promise<number> {
+  const log = createLogger(process.stderr, { quiet: args.quiet, format: args['log-format'] });
+  const resolved = await loadConfiguration(args, log, { enforce: false });
+  const [{ planClients }, { checkReport, formatCheck }] = await Promise.all([import('./sdk-clients.js'), import('./check.js')]);
+  const values = { ...resolved.variables, ...Object.fromEntries(resolved.secrets.map((s) => [s.name, s.value])) };
+  const plan = checkReport(resolved, planClients(values));
+  process.stdout.write(args.json ? `${JSON.stringify(plan, null, 2)}\n` : formatCheck(plan));
+  if (resolved.missing.length === 0) return ExitCode.ok;
+  const message = `missing secrets: ${resolved.missing.join(', ')}`;
+  if (args['allow-missing']) log.warn(message);
+  else log.error(message);
+  return args['allow-missing'] ? ExitCode.ok : ExitCode.config;
+}
+
+type SecretsArgs = GlobalArgs & { key?: string; value?: string; show?: boolean; force?: boolean };
+
+/** `secrets add|list|get|delete` on the local store, under the function's namespace from sinch.json. */
+async function secretsCommand(action: 'add' | 'list' | 'get' | 'delete', args: SecretsArgs): Promise<number> {
+  const log = createLogger(process.stderr, { quiet: args.quiet, format: args['log-format'] });
+  const [config, prompt, command] = await Promise.all([import('./config.js'), import('./prompt.js'), import('./secrets-command.js')]);
+  const tty = process.stdin.isTTY ? (process.stdin as ReadStream) : undefined;
+  return command.secretsCommand(action, args, {
+    openStore: () => localStore(config.readSinchJson(args.dir).name, args, log),
+    declare: (key) => (config.declareInDotenv(args.dir, key, log) ? config.readDotenv(args.dir, log).path : undefined),
+    readValue: (key) => (tty ? prompt.readHidden(`Value for ${key}: `, tty, process.stderr) : prompt.readPiped(process.stdin)),
+    ...(tty ? { confirm: (question: string) => prompt.confirm(question, tty, process.stderr) } : {}),
+    out: (line) => process.stdout.write(`${line}\n`),
+    log,
+  });
 }
 
 /** `redact`: stdin to stdout through one redactor; a closed stdout (EPIPE) ends it quietly. */
 async function redactCommand(args: GlobalArgs): Promise<number> {
   const log = createLogger(process.stderr, { quiet: args.quiet, format: args['log-format'] });
-  const secrets = await loadSecrets(args);
+  const { secrets } = await loadConfiguration(args, log, { clientsWarning: false });
   const redactor = await redactorFactory(secrets, args, log);
   const { pipeline } = await import('node:stream/promises');
   try {
@@ -96,3 +230,53 @@ async function redactorFactory(secrets: Secret[], args: GlobalArgs, log: Logger)
   return () => createRedactor(redaction, options);
 }
 
+
+/** `run` (the default command): the function as our child with its configuration, both its outputs masked. */
+async function runCommand(args: GlobalArgs & { 'stop-timeout': number }, argv: string[]): Promise<number> {
+  const stopTimeout = args['stop-timeout'];
+  if (!(stopTimeout >= 0)) throw new EntrypointError(`--stop-timeout: expected seconds >= 0, got ${stopTimeout}`, ExitCode.usage);
+  const logOptions = { quiet: args.quiet, format: args['log-format'] };
+  // Until the redactor exists no secret is known, and our messages never carry a value.
+  const bootLog = createLogger(process.stderr, logOptions);
+  const resolved = await loadConfiguration(args, bootLog);
+  // The child's command is everything after the first `--`, exactly as given (yargs would turn "010" into 10).
+  const given = argv.includes('--') ? argv.slice(argv.indexOf('--') + 1) : [];
+  const { command, args: commandArgs } = given.length > 0
+    ? { command: given[0]!, args: given.slice(1) }
+    : (await import('./command.js')).deriveCommand(args.dir, resolved.runtime);
+
+  const redactor = await redactorFactory(resolved.secrets, args, bootLog);
+  const [stdout, stderr] = [redactor(), redactor()];
+  stdout.pipe(process.stdout);
+  stderr.pipe(process.stderr);
+  const log = createLogger(stderr, logOptions); // ours go through the same redactor as the child's stderr
+  const [{ supervise }, { modeEnvironment }, { takeSignals }] = await Promise.all([
+    import('./supervise.js'), import('./environment.js'), import('./signals.js'),
+  ]);
+  const secretValues = Object.fromEntries(resolved.secrets.map((s) => [s.name, s.value]));
+  return supervise({
+    command,
+    args: commandArgs,
+    env: { ...process.env, ...resolved.variables, ...secretValues, ...modeEnvironment(resolved.environment) },
+    stdout,
+    stderr,
+    stopTimeoutMs: stopTimeout * 1000,
+    log,
+    signals: takeSignals,
+    onStart: (pid) => log.notice(...bootLine(resolved, [command, ...commandArgs], pid)),
+  });
+}
+
+/** The one boot line: mode, counts by source (never a value), the command, the child's pid, ms since we started. */
+function bootLine(r: Resolved, command: string[], pid: number): [string, Record<string, unknown>] {
+  const bootMs = Math.round(performance.now());
+  const count = (sources: string[]): Record<string, number> =>
+    sources.reduce<Record<string, number>>((counts, s) => ({ ...counts, [s]: (counts[s] ?? 0) + 1 }), {});
+  const variables = count(Object.keys(r.variables).map((name) => r.variableSources?.[name] ?? 'sinch.json'));
+  const secrets = count(r.secrets.map((s) => s.source));
+  const show = (counts: Record<string, number>, total: number, noun: string): string =>
+    `${total} ${noun}${total > 0 ? ` (${Object.entries(counts).map(([s, n]) => `${s} ${n}`).join(', ')})` : ''}`;
+  const text = `${r.environment}: ${show(variables, Object.keys(r.variables).length, 'variables')}, ` +
+    `${show(secrets, r.secrets.length, 'secrets')}; started ${command.join(' ')} (pid ${pid}) in ${bootMs} ms`;
+  return [text, { mode: r.environment, variables, secrets, command, pid, bootMs }];
+}

@@ -32,3 +32,14 @@ export class EntrypointError extends Error {
 export function exitCodeForSignal(signal: NodeJS.Signals): number {
   return ExitCode.signalBase + (constants.signals[signal] ?? 0);
 }
+
+/** The code a finished child leaves us with: its own 0..255 passes through, death by signal n is 128 + n. */
+export function exitCodeForChild(code: number | null, signal: NodeJS.Signals | null): number {
+  if (signal) return exitCodeForSignal(signal);
+  return code ?? ExitCode.software;
+}
+
+/** The code for a command that never started, as POSIX shells report it: not found 127, any other exec failure 126. */
+export function exitCodeForSpawnError(errno: string | undefined): number {
+  return errno === 'ENOENT' ? ExitCode.notFound : ExitCode.notExecutable;
+}

@@ -2,8 +2,9 @@
 import type { Needle } from './needles.js';
 
 /**
- * Immutable tables; states are numbered breadth-first, so the shallow states that get dense transition rows are
- * exactly ids below `denseStates`, and every deeper state falls back along failure links to one of them.
+ * Immutable tables. States are numbered breadth-first and the children of a state are consecutive ids, so the
+ * shallow states that get dense transition rows are exactly ids below `denseStates`, and a deeper state's trie
+ * edges are the ids `firstChild[s] .. firstChild[s + 1]`, each labelled by its own `classOf`.
  */
 export interface Automaton {
   /** Byte -> class; class 0 is every byte that occurs in no needle. */
@@ -12,10 +13,9 @@ export interface Automaton {
   readonly denseStates: number;
   /** Row-major `denseStates × classes` transitions. */
   readonly dense: Int32Array;
-  /** Trie edges of the deep states (CSR: edgeStart[s] .. edgeStart[s + 1]), then the failure link. */
-  readonly edgeStart: Int32Array;
-  readonly edgeClass: Uint16Array;
-  readonly edgeTarget: Int32Array;
+  readonly firstChild: Int32Array;
+  /** Class of the byte that leads into each state. */
+  readonly classOf: Uint16Array;
   readonly fail: Int32Array;
   readonly depth: Int32Array;
   /** Length of the longest needle ending in this state (0: none) and the index of its secret name. */
@@ -26,113 +26,108 @@ export interface Automaton {
   readonly names: readonly string[];
   readonly shortest: number;
   readonly longest: number;
-  /** 4-gram bitset over every window of every needle (null when some needle is shorter than 4 bytes). */
+  /** Bloom filter over every 4-byte window of every needle (null when some needle is shorter than 4 bytes). */
   readonly grams: Uint32Array | null;
   readonly gramShift: number;
 }
 
-// Dense rows cost `classes` ints each; keep them within 4 MB whatever the number of secrets.
+// Dense rows cost `classes` ints each and are filled at start-up, so only the shallow states that the automaton
+// passes through on almost every byte get one (within 4 MB); deeper states use their trie edges and failure links.
+const DENSE_DEPTH = 3;
 const DENSE_CELLS = 1 << 20;
 
 /** Builds the automaton for `needles` (at least one, no two alike). */
 export function compile(needles: readonly Needle[]): Automaton {
   const names = [...new Set(needles.map((n) => n.name))];
   const nameIndex = new Map(names.map((n, i) => [n, i]));
-
   const byteClass = new Uint16Array(256);
   let classes = 1;
-  for (const { bytes } of needles) for (const b of bytes) if (byteClass[b] === 0) byteClass[b] = classes++;
-
-  // The trie, built from sorted needles: each shares its path with the previous one for their common prefix,
-  // so no child lookup is needed (a hash per edge made this 10x slower at 1,000 secrets).
   let total = 1;
-  for (const { bytes } of needles) total += bytes.length;
-  const parentOf = new Int32Array(total);
-  const classOf = new Uint16Array(total);
-  const depthOf = new Int32Array(total);
-  const ownLength = new Int32Array(total);
-  const ownName = new Int32Array(total);
-  const prefixOf = new Int32Array(total);
-  const sorted = [...needles].sort((x, y) => Buffer.compare(x.bytes, y.bytes));
-  const path = [0];
-  let count = 1;
-  let previous: Buffer = Buffer.alloc(0);
-  for (const { bytes, name } of sorted) {
-    const nameId = nameIndex.get(name)!;
-    let common = 0;
-    while (common < previous.length && common < bytes.length && previous[common] === bytes[common]) common++;
-    let s = path[common]!;
-    for (let d = common; d < bytes.length; d++) {
-      const t = count++;
-      parentOf[t] = s;
-      classOf[t] = byteClass[bytes[d]!]!;
-      depthOf[t] = d + 1;
-      prefixOf[t] = nameId;
-      path[d + 1] = s = t;
-    }
-    ownLength[s] = bytes.length;
-    ownName[s] = nameId;
-    previous = bytes;
-  }
-
-  // Breadth-first numbering (a counting sort by depth) and the edges of each state, in that numbering.
-  const n = count;
   let longest = 0;
-  for (let t = 0; t < n; t++) longest = Math.max(longest, depthOf[t]!);
-  const atDepth = new Int32Array(longest + 2);
-  for (let t = 0; t < n; t++) atDepth[depthOf[t]! + 1]!++;
-  for (let d = 1; d < atDepth.length; d++) atDepth[d]! += atDepth[d - 1]!;
-  const order = new Int32Array(n);
-  const newId = new Int32Array(n);
-  for (let t = 0; t < n; t++) order[(newId[t] = atDepth[depthOf[t]!]!++)] = t;
-  const edgeStart = new Int32Array(n + 1);
-  for (let id = 1; id < n; id++) edgeStart[newId[parentOf[order[id]!]!]! + 1]!++;
-  for (let id = 0; id < n; id++) edgeStart[id + 1]! += edgeStart[id]!;
-  const edgeClass = new Uint16Array(n - 1);
-  const edgeTarget = new Int32Array(n - 1);
-  const fill = edgeStart.slice(0, n);
-  for (let id = 1; id < n; id++) {
-    const e = fill[newId[parentOf[order[id]!]!]!]!++;
-    edgeClass[e] = classOf[order[id]!]!;
-    edgeTarget[e] = id;
+  for (const { bytes } of needles) {
+    for (const b of bytes) if (byteClass[b] === 0) byteClass[b] = classes++;
+    total += bytes.length;
+    longest = Math.max(longest, bytes.length);
   }
 
-  const depth = new Int32Array(n);
+  // The trie, one depth level at a time over the sorted needles: a needle gets a new state at depth d unless it
+  // shares d bytes with the needle before it. This numbers states breadth-first with no child lookups.
+  const sorted = [...needles].sort((x, y) => Buffer.compare(x.bytes, y.bytes));
+  let live = sorted.map((needle, i) => ({ bytes: needle.bytes, name: nameIndex.get(needle.name)!, state: 0, common: i === 0 ? -1 : commonPrefix(sorted[i - 1]!.bytes, needle.bytes) }));
+  const classOf = new Uint16Array(total);
+  const depth = new Int32Array(total);
+  const parentOf = new Int32Array(total);
+  const prefixName = new Int32Array(total);
+  const matchLength = new Int32Array(total);
+  const matchName = new Int32Array(total).fill(-1);
+  const children = new Int32Array(total + 1);
+  let count = 1;
+  for (let d = 1; live.length > 0; d++) {
+    let state = 0;
+    for (const needle of live) {
+      if (needle.common < d) {
+        state = count++;
+        parentOf[state] = needle.state;
+        classOf[state] = byteClass[needle.bytes[d - 1]!]!;
+        depth[state] = d;
+        prefixName[state] = needle.name;
+        children[needle.state]!++;
+      }
+      needle.state = state;
+      if (needle.bytes.length === d) {
+        matchLength[state] = d;
+        matchName[state] = needle.name;
+      }
+    }
+    // Needles that end drop out; the common prefix of the new neighbours is the least of those in between.
+    const next: typeof live = [];
+    let common = Infinity;
+    for (const needle of live) {
+      common = Math.min(common, needle.common);
+      if (needle.bytes.length > d) {
+        needle.common = next.length === 0 ? -1 : common;
+        next.push(needle);
+        common = Infinity;
+      }
+    }
+    live = next;
+  }
+  const n = count;
+  const firstChild = new Int32Array(n + 1);
+  firstChild[0] = 1;
+  for (let s = 0; s < n; s++) firstChild[s + 1] = firstChild[s]! + children[s]!;
+
   const fail = new Int32Array(n);
-  const matchLength = new Int32Array(n);
-  const matchName = new Int32Array(n).fill(-1);
-  const prefixName = new Int32Array(n);
-  const denseStates = Math.max(1, Math.min(n, Math.floor(DENSE_CELLS / classes)));
+  let denseStates = n;
+  for (let s = 1; s < n; s++) if (depth[s]! > DENSE_DEPTH) {
+    denseStates = s;
+    break;
+  }
+  denseStates = Math.max(1, Math.min(denseStates, Math.floor(DENSE_CELLS / classes)));
   const dense = new Int32Array(denseStates * classes);
   // Transition from any state, walking failure links down to a dense row.
   const step = (s: number, c: number): number => {
     for (;;) {
       if (s < denseStates) return dense[s * classes + c]!;
-      for (let e = edgeStart[s]!; e < edgeStart[s + 1]!; e++) if (edgeClass[e] === c) return edgeTarget[e]!;
+      for (let child = firstChild[s]!; child < firstChild[s + 1]!; child++) if (classOf[child] === c) return child;
       s = fail[s]!;
     }
   };
   // In breadth-first order, every state's parent, failure link and their rows are complete before it.
-  for (let id = 0; id < n; id++) {
-    const old = order[id]!;
-    depth[id] = depthOf[old]!;
-    prefixName[id] = prefixOf[old]!;
-    if (id > 0) {
-      const parent = newId[parentOf[old]!]!;
-      fail[id] = parent === 0 ? 0 : step(fail[parent]!, classOf[old]!);
+  for (let s = 0; s < n; s++) {
+    if (s > 0) {
+      const parent = parentOf[s]!;
+      fail[s] = parent === 0 ? 0 : step(fail[parent]!, classOf[s]!);
+      if (matchLength[s] === 0) {
+        matchLength[s] = matchLength[fail[s]!]!;
+        matchName[s] = matchName[fail[s]!]!;
+      }
     }
-    if (ownLength[old]! > 0) {
-      matchLength[id] = ownLength[old]!;
-      matchName[id] = ownName[old]!;
-    } else {
-      matchLength[id] = matchLength[fail[id]!]!;
-      matchName[id] = matchName[fail[id]!]!;
-    }
-    if (id < denseStates) {
-      const row = id * classes;
-      const from = fail[id]! * classes;
-      if (id > 0) for (let c = 0; c < classes; c++) dense[row + c] = dense[from + c]!;
-      for (let e = edgeStart[id]!; e < edgeStart[id + 1]!; e++) dense[row + edgeClass[e]!] = edgeTarget[e]!;
+    if (s < denseStates) {
+      const row = s * classes;
+      const from = fail[s]! * classes;
+      if (s > 0) for (let c = 0; c < classes; c++) dense[row + c] = dense[from + c]!;
+      for (let child = firstChild[s]!; child < firstChild[s + 1]!; child++) dense[row + classOf[child]!] = child;
     }
   }
 
@@ -140,15 +135,20 @@ export function compile(needles: readonly Needle[]): Automaton {
   for (const { bytes } of needles) shortest = Math.min(shortest, bytes.length);
   const { grams, gramShift } = gramFilter(needles, shortest);
   return {
-    byteClass, classes, denseStates, dense, edgeStart, edgeClass, edgeTarget, fail, depth,
+    byteClass, classes, denseStates, dense, firstChild, classOf, fail, depth,
     matchLength, matchName, prefixName, names, shortest, longest, grams, gramShift,
   };
 }
 
-/** The prefilter's two hashes of a 4-byte window (read little-endian): a Bloom filter with k = 2. */
-export function gramHashes(window: number, shift: number): [number, number] {
-  return [Math.imul(window, 0x9e3779b1) >>> shift, Math.imul(window, 0x85ebca6b) >>> shift];
+function commonPrefix(a: Buffer, b: Buffer): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
 }
+
+/** The prefilter's two multiplicative hashes of a 4-byte window read little-endian (a Bloom filter, k = 2). */
+export const GRAM_HASH_1 = 0x9e3779b1;
+export const GRAM_HASH_2 = 0x85ebca6b;
 
 function gramFilter(needles: readonly Needle[], shortest: number): { grams: Uint32Array | null; gramShift: number } {
   if (shortest < 4) return { grams: null, gramShift: 0 };
@@ -161,7 +161,11 @@ function gramFilter(needles: readonly Needle[], shortest: number): { grams: Uint
   const shift = 32 - bits;
   for (const { bytes } of needles) {
     for (let i = 0; i + 4 <= bytes.length; i++) {
-      for (const h of gramHashes(bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24), shift)) grams[h >>> 5]! |= 1 << (h & 31);
+      const window = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
+      const h1 = Math.imul(window, GRAM_HASH_1) >>> shift;
+      const h2 = Math.imul(window, GRAM_HASH_2) >>> shift;
+      grams[h1 >>> 5]! |= 1 << (h1 & 31);
+      grams[h2 >>> 5]! |= 1 << (h2 & 31);
     }
   }
   return { grams, gramShift: shift };

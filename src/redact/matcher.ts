@@ -1,5 +1,6 @@
 // How to mask: a pure streaming byte matcher (bytes in, safe output out) with no streams and no timers.
-import type { Automaton } from './automaton.js';
+import { endianness } from 'node:os';
+import { GRAM_HASH_1, GRAM_HASH_2, type Automaton } from './automaton.js';
 
 interface Span {
   start: number;
@@ -8,6 +9,16 @@ interface Span {
 }
 
 const EMPTY = Buffer.alloc(0);
+// The filter hashes windows read little-endian; an Int32Array reads in the machine's order.
+const WORDS_LITTLE_ENDIAN = endianness() === 'LE';
+
+/** Whether the Bloom filter may hold this 4-byte window (both of its bits set). */
+function hit(grams: Uint32Array, shift: number, window: number): boolean {
+  const h1 = Math.imul(window, GRAM_HASH_1) >>> shift;
+  if ((grams[h1 >>> 5]! & (1 << (h1 & 31))) === 0) return false;
+  const h2 = Math.imul(window, GRAM_HASH_2) >>> shift;
+  return (grams[h2 >>> 5]! & (1 << (h2 & 31))) !== 0;
+}
 
 /**
  * Masks every byte covered by any occurrence of any needle, merging overlapping or adjacent occurrences into one
@@ -27,8 +38,13 @@ export class Matcher {
   private pending: Span[] = [];
   private out: Buffer[] = [];
 
+  /** Probe pitch in 4-byte words; 0 when the shortest needle is too short to be sure of an aligned window. */
+  private readonly wordPitch: number;
+
   /** `masks[i]` is the text output for a span of the secret named `automaton.names[i]`. */
-  constructor(private readonly a: Automaton, private readonly masks: readonly Buffer[]) {}
+  constructor(private readonly a: Automaton, private readonly masks: readonly Buffer[]) {
+    this.wordPitch = (a.shortest - 3) >> 2;
+  }
 
   /** Bytes held back because they may begin a secret. */
   get heldBytes(): number {
@@ -37,31 +53,21 @@ export class Matcher {
 
   /** Consumes `chunk` and returns what can be output now: zero-copy slices of input and shared mask buffers. */
   push(chunk: Buffer): Buffer[] {
-    const { byteClass, dense, classes, denseStates, edgeStart, edgeClass, edgeTarget, fail, matchLength, matchName, grams, gramShift } = this.a;
+    const { byteClass, dense, classes, denseStates, firstChild, classOf, fail, matchLength, matchName, grams } = this.a;
     const len = chunk.length;
     const base = this.pos;
-    // Prefilter: any occurrence (at least `shortest` bytes long) contains a whole 4-byte window starting on a
-    // grid of pitch shortest - 3, so probing those windows finds every region the automaton must run over.
-    const pitch = this.a.shortest - 3;
     const back = this.a.longest - 4;
     const tail = this.a.longest - 1;
+    // Whole aligned words read in one load each: the prefilter's probes cost a third of four byte reads.
+    const words = WORDS_LITTLE_ENDIAN && this.wordPitch > 0 && (chunk.byteOffset & 3) === 0 ? new Int32Array(chunk.buffer, chunk.byteOffset, len >> 2) : null;
     let s = this.state;
     let i = 0;
     outer: while (i < len) {
       if (s === 0 && grams !== null) {
-        const origin = i;
-        let q = i;
-        for (; q + 4 <= len; q += pitch) {
-          const window = chunk[q]! | (chunk[q + 1]! << 8) | (chunk[q + 2]! << 16) | (chunk[q + 3]! << 24);
-          const h = Math.imul(window, 0x9e3779b1) >>> gramShift;
-          if ((grams[h >>> 5]! & (1 << (h & 31))) !== 0) {
-            const h2 = Math.imul(window, 0x85ebca6b) >>> gramShift;
-            if ((grams[h2 >>> 5]! & (1 << (h2 & 31))) !== 0) break;
-          }
-        }
-        // A hit: an occurrence through window q starts at most `back` bytes before it. No hit: only an
+        // A hit: an occurrence through that window starts at most `back` bytes before it. No hit: only an
         // occurrence running past the end of the chunk can remain, and it starts within its last `tail` bytes.
-        i = Math.max(q + 4 <= len ? q - back : len - tail, origin);
+        const hit = words ? this.probeWords(words, i) : this.probeBytes(chunk, i);
+        i = Math.max(hit >= 0 ? hit - back : len - tail, i);
       }
       // The automaton from the root at i is exact for every occurrence starting at i or later; run it until it
       // is back at the root (nothing live), then return to probing.
@@ -75,11 +81,11 @@ export class Matcher {
               s = dense[s * classes + c]!;
               break;
             }
-            let e = edgeStart[s]!;
-            const stop = edgeStart[s + 1]!;
-            while (e < stop && edgeClass[e] !== c) e++;
-            if (e < stop) {
-              s = edgeTarget[e]!;
+            let child = firstChild[s]!;
+            const stop = firstChild[s + 1]!;
+            while (child < stop && classOf[child] !== c) child++;
+            if (child < stop) {
+              s = child;
               break;
             }
             s = fail[s]!;
@@ -98,6 +104,27 @@ export class Matcher {
     this.settle(this.pos - this.a.depth[s]!, chunk, base);
     this.keep(chunk, base);
     return this.take();
+  }
+
+  // The prefilter: every occurrence (at least `shortest` bytes) contains a whole 4-byte window on a grid of
+  // pitch shortest - 3 bytes starting anywhere at or before it, so probing only those windows finds every
+  // region the automaton must run over. Each returns the hit's byte offset, or -1.
+
+  private probeBytes(chunk: Buffer, origin: number): number {
+    const { grams, gramShift } = this.a;
+    const pitch = this.a.shortest - 3;
+    for (let q = origin; q + 4 <= chunk.length; q += pitch) {
+      if (hit(grams!, gramShift, chunk[q]! | (chunk[q + 1]! << 8) | (chunk[q + 2]! << 16) | (chunk[q + 3]! << 24))) return q;
+    }
+    return -1;
+  }
+
+  /** The same on aligned words: the first aligned window at or after `origin` is at most 3 bytes later. */
+  private probeWords(words: Int32Array, origin: number): number {
+    const { grams, gramShift } = this.a;
+    const pitch = this.wordPitch;
+    for (let w = (origin + 3) >> 2; w < words.length; w += pitch) if (hit(grams!, gramShift, words[w]!)) return w << 2;
+    return -1;
   }
 
   /**

@@ -61,6 +61,8 @@ export function needlesFor(secrets: readonly Secret[], policy: NeedlePolicy = de
 
 /** The forms a program may print `value` in, besides the value itself. */
 function encodings(value: string): (string | Buffer)[] {
+  // Letters, digits and `_.-` are left alone by every JSON and URL encoder: only base64 differs.
+  if (/^[\w.-]*$/.test(value)) return base64Cores(Buffer.from(value, 'utf8'));
   const forms: (string | Buffer)[] = [];
   const json = JSON.stringify(value).slice(1, -1);
   const dotnet = dotnetJsonEscape(value);

@@ -1,0 +1,58 @@
+// Renders the `check` plan (sources of every key, SDK clients) as text or JSON; never prints a secret value.
+import type { ClientPlan } from './sdk-clients.js';
+import type { Resolved } from './secrets/resolve.js';
+
+export interface CheckReport {
+  environment: Resolved['environment'];
+  function: string | null;
+  runtime: string | null;
+  variables: { name: string; value: string; source: string }[];
+  /** source is where the value came from, "missing" (declared, no value) or "unset" (optional, no value). */
+  secrets: { name: string; source: string }[];
+  missing: string[];
+  clients: ClientPlan[];
+}
+
+/** Builds the plan from a resolved configuration; secret values never enter it. */
+export function checkReport(resolved: Resolved, clients: ClientPlan[]): CheckReport {
+  const secrets = [
+    ...resolved.secrets.map((s) => ({ name: s.name, source: s.source as string })),
+    ...resolved.missing.map((name) => ({ name, source: 'missing' })),
+    ...(resolved.missingOptional ?? []).map((name) => ({ name, source: 'unset' })),
+  ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return {
+    environment: resolved.environment,
+    function: resolved.functionName ?? null,
+    runtime: resolved.runtime ?? null,
+    variables: Object.keys(resolved.variables)
+      .sort()
+      .map((name) => ({ name, value: resolved.variables[name] as string, source: resolved.variableSources?.[name] ?? 'sinch.json' })),
+    secrets,
+    missing: resolved.missing,
+    clients,
+  };
+}
+
+/** The plan as aligned text for a terminal. */
+export function formatCheck(report: CheckReport): string {
+  const width = Math.max(12, ...report.variables.map((v) => v.name.length), ...report.secrets.map((s) => s.name.length)) + 2;
+  const pad = (text: string): string => text.padEnd(width);
+  const lines = [
+    `${pad('environment')}${report.environment}`,
+    `${pad('function')}${report.function ?? '(no sinch.json name)'}${report.runtime ? ` (${report.runtime})` : ''}`,
+    'variables:',
+    ...(report.variables.length ? report.variables.map((v) => `  ${pad(v.name)}${JSON.stringify(v.value)} from ${v.source}`) : ['  (none)']),
+    'secrets (values hidden):',
+    ...(report.secrets.length ? report.secrets.map((s) => `  ${pad(s.name)}${describe(s.source)}`) : ['  (none)']),
+    'SDK clients:',
+    ...report.clients.map((c) => `  ${pad(c.client)}${c.ready ? 'ready' : `unavailable, lacks ${c.lacks.join(', ')}`}`),
+  ];
+  if (report.missing.length) lines.push(`missing: ${report.missing.join(', ')}`);
+  return lines.join('\n') + '\n';
+}
+
+function describe(source: string): string {
+  if (source === 'missing') return 'MISSING (declared in .env)';
+  if (source === 'unset') return 'not set (optional)';
+  return `from ${source}`;
+}

@@ -1,0 +1,182 @@
+// Reads the project's sinch.json (variables) and .env (declared secret keys) into plain data; fetches no values.
+import { appendFileSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse } from 'dotenv';
+import { EntrypointError, ExitCode } from './exit-codes.js';
+import type { Logger } from './log.js';
+
+export interface Project {
+  /** Absolute path of sinch.json, whether or not it exists. */
+  path: string;
+  found: boolean;
+  name?: string;
+  runtime?: string;
+  variables: Record<string, string>;
+}
+
+export interface Declarations {
+  path: string;
+  found: boolean;
+  /** Declared keys in file order, each once. */
+  keys: string[];
+  /** Non-empty values written in .env (still secrets); an empty `KEY=` is absent here. */
+  values: Record<string, string>;
+}
+
+/** The Sinch CLI's rule for secret keys. */
+export const KEY_PATTERN = /^[A-Z0-9_]+$/;
+// The function name becomes a keychain service and a file name, so it must be a plain, safe word.
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** Reads and validates sinch.json in `dir`; a missing file is allowed (found: false), a bad one is exit 78. */
+export function readSinchJson(dir: string): Project {
+  const path = resolve(dir, 'sinch.json');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { path, found: false, variables: {} };
+    throw new EntrypointError(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code})`, ExitCode.config);
+  }
+  text = text.replace(/^\uFEFF/, '');
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    const { line, column } = jsonErrorPosition(text, (error as Error).message);
+    throw new EntrypointError(`${path}:${line}:${column}: invalid JSON (${(error as Error).message.replace(/ in JSON at position \d+$/, '').replace(/, (?:\.\.\.)?".*$/s, '')})`, ExitCode.config);
+  }
+  const bad = (key: string, want: string, got: unknown): EntrypointError =>
+    new EntrypointError(`${path}: ${key} must be ${want} (got ${describe(got)})`, ExitCode.config);
+  if (!isObject(data)) throw bad('the top level', 'an object', data);
+  const project: Project = { path, found: true, variables: {} };
+  if (data.name !== undefined) {
+    if (typeof data.name !== 'string' || !NAME_PATTERN.test(data.name)) {
+      throw bad('name', 'a string of letters, digits, ".", "_" or "-"', data.name);
+    }
+    project.name = data.name;
+  }
+  if (data.runtime !== undefined) {
+    if (typeof data.runtime !== 'string' || data.runtime === '') throw bad('runtime', 'a non-empty string', data.runtime);
+    project.runtime = data.runtime;
+  }
+  if (data.variables !== undefined) {
+    if (!isObject(data.variables)) throw bad('variables', 'an object', data.variables);
+    for (const [key, value] of Object.entries(data.variables)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+        throw new EntrypointError(`${path}: variables[${JSON.stringify(printable(key))}] is not a valid variable name`, ExitCode.config);
+      }
+      if (typeof value !== 'string') throw bad(`variables.${key}`, 'a string', value);
+      project.variables[key] = value;
+    }
+  }
+  return project;
+}
+
+/** Reads .env in `dir`: every `KEY=` line is a declared secret; a bad line is exit 78 naming its line number. */
+export function readDotenv(dir: string, log: Logger): Declarations {
+  const path = resolve(dir, '.env');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { path, found: false, keys: [], values: {} };
+    throw new EntrypointError(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code})`, ExitCode.config);
+  }
+  const seen = new Map<string, number>();
+  let quote: string | undefined; // the quote of a multi-line value still open
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = index + 1;
+    if (quote !== undefined) {
+      if (closes(raw, quote)) quote = undefined;
+      return;
+    }
+    const trimmed = raw.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) return;
+    // Never echo the line itself: a pasted secret without a key is exactly the line we must not print.
+    const match = /^(?:export\s+)?([^\s=]+)\s*=(.*)$/.exec(trimmed);
+    if (!match) throw new EntrypointError(`${path}:${line}: expected KEY=VALUE`, ExitCode.config);
+    const [, key, rest] = match as unknown as [string, string, string];
+    if (!KEY_PATTERN.test(key)) {
+      throw new EntrypointError(`${path}:${line}: key "${printable(key)}" must match [A-Z0-9_]+`, ExitCode.config);
+    }
+    if (seen.has(key)) log.warn(`${path}:${line}: ${key} is declared again (first on line ${seen.get(key)}); the later value wins`);
+    else seen.set(key, line);
+    const value = rest.trimStart();
+    const open = value[0];
+    if ((open === '"' || open === "'" || open === '`') && !closes(value.slice(1), open)) quote = open;
+  });
+  if (quote !== undefined) throw new EntrypointError(`${path}: a quoted value is never closed`, ExitCode.config);
+  const parsed = parse(text);
+  const values: Record<string, string> = {};
+  for (const key of seen.keys()) if (parsed[key]) values[key] = parsed[key];
+  return { path, found: true, keys: [...seen.keys()], values };
+}
+
+/** Appends `KEY=` to .env unless the key is already declared, as `sinch secrets add` does; true if it wrote. */
+export function declareInDotenv(dir: string, key: string, log: Logger): boolean {
+  const current = readDotenv(dir, log);
+  if (current.keys.includes(key)) return false;
+  let prefix = '';
+  if (current.found) {
+    const text = readFileSync(current.path, 'utf8');
+    if (text.length > 0 && !text.endsWith('\n')) prefix = '\n';
+  }
+  appendFileSync(current.path, `${prefix}${key}=\n`, { mode: 0o600 });
+  return true;
+}
+
+/** Line and column (1-based) of a JSON.parse failure, found by bisecting for the shortest prefix that cannot grow. */
+export function jsonErrorPosition(text: string, message: string): { line: number; column: number } {
+  const stated = / at position (\d+)/.exec(message);
+  let offset = stated ? Number(stated[1]) : text.length;
+  if (!stated && !/Unexpected end of JSON input/.test(message)) {
+    // Node 20 omits the position for some tokens; a prefix that fails only "at its end" could still be valid JSON.
+    let lo = 1;
+    let hi = text.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (failsBeforeEnd(text.slice(0, mid))) hi = mid;
+      else lo = mid + 1;
+    }
+    offset = lo - 1;
+  }
+  const before = text.slice(0, offset).split('\n');
+  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
+}
+
+function failsBeforeEnd(prefix: string): boolean {
+  try {
+    JSON.parse(prefix);
+    return false;
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/Unexpected end of JSON input/.test(message)) return false;
+    const at = / at position (\d+)/.exec(message);
+    return at ? Number(at[1]) < prefix.length : true;
+  }
+}
+
+function closes(text: string, quote: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === quote) return true;
+  }
+  return false;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  // sinch.json is committed and holds no secrets, so a short quote of a wrong value helps.
+  return typeof value === 'string' ? JSON.stringify(printable(value).slice(0, 40)) : typeof value;
+}
+
+// A key is not a secret, but keep control characters out of the terminal.
+function printable(key: string): string {
+  return key.replace(/[^\x20-\x7e]/g, '?').slice(0, 64);
+}

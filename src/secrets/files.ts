@@ -1,0 +1,93 @@
+// Mounted secret files: one file per key in a directory (Docker secrets, a Kubernetes Secret volume).
+import { existsSync } from 'node:fs';
+import { lstat, readFile, realpath, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { EntrypointError, ExitCode } from '../exit-codes.js';
+import type { SecretSource } from './resolve.js';
+
+/** Where Docker and Compose mount secrets. */
+export const DEFAULT_SECRETS_DIR = '/run/secrets';
+/** A secret file larger than this is a mistake (a wrong mount), not a secret. */
+const MAX_FILE_BYTES = 1024 * 1024;
+/** The kubelet swaps a volume at most every few seconds; a snapshot gone this many times running is a broken mount. */
+const MAX_SNAPSHOT_READS = 10;
+
+/** The directory to read: --secrets-dir when given (it must exist), else /run/secrets when it exists. */
+export function secretsDir(option: string | undefined): string | undefined {
+  if (option === undefined) return existsSync(DEFAULT_SECRETS_DIR) ? DEFAULT_SECRETS_DIR : undefined;
+  if (!existsSync(option)) throw new EntrypointError(`--secrets-dir ${option}: no such directory`, ExitCode.config);
+  return option;
+}
+
+/**
+ * Reads DIR/KEY (else DIR/key, Docker's usual lower case) per key, trailing newline trimmed. In a Kubernetes Secret
+ * volume the files are symlinks through `..data`, which the kubelet swaps atomically; every key is read from the one
+ * snapshot `..data` pointed at, so a rotation never mixes old and new values. Dot-entries are never keys.
+ */
+export function filesSource(dir: string): SecretSource {
+  return {
+    name: 'files',
+    read: async (keys) => {
+      for (let attempt = 1; attempt <= MAX_SNAPSHOT_READS; attempt++) {
+        const snap = await snapshot(dir);
+        const found: Record<string, string> = {};
+        for (const key of keys) {
+          const value = (await readKey(snap ?? dir, key)) ?? (await readKey(snap ?? dir, key.toLowerCase()));
+          if (value !== undefined) found[key] = value;
+        }
+        // The kubelet removes a version only after swapping ..data away from it: if ..data still points here, every
+        // value came from this one version; otherwise read again from the new one.
+        if (snap === undefined || (await snapshot(dir)) === snap) return found;
+      }
+      throw changing(dir);
+    },
+  };
+}
+
+/** The directory ..data points to now, or undefined when DIR is not a Kubernetes volume. */
+async function snapshot(dir: string): Promise<string | undefined> {
+  const link = join(dir, '..data');
+  for (let attempt = 1; attempt <= MAX_SNAPSHOT_READS; attempt++) {
+    try {
+      return await realpath(link);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw unreadable(link, error);
+      // ENOENT with the link still there: it was swapped, and its old target removed, while we resolved it.
+      if (!(await lexists(link))) return undefined;
+    }
+  }
+  throw changing(dir);
+}
+
+async function readKey(root: string, name: string): Promise<string | undefined> {
+  if (name.startsWith('.')) return undefined;
+  const file = join(root, name);
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new EntrypointError(`${file}: is not a regular file`, ExitCode.config);
+    if (info.size > MAX_FILE_BYTES) throw new EntrypointError(`${file}: larger than ${MAX_FILE_BYTES} bytes`, ExitCode.config);
+    const text = await readFile(file, 'utf8');
+    return text.replace(/\r?\n$/, '');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error instanceof EntrypointError ? error : unreadable(file, error);
+  }
+}
+
+async function lexists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function changing(dir: string): EntrypointError {
+  return new EntrypointError(`${dir}: the secret volume changed during each of ${MAX_SNAPSHOT_READS} reads`, ExitCode.unavailable);
+}
+
+function unreadable(path: string, error: unknown): EntrypointError {
+  return new EntrypointError(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, ExitCode.config);
+}

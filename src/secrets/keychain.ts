@@ -1,0 +1,134 @@
+// The OS keychain (Secret Service on Linux, Keychain on macOS, Credential Manager on Windows) under the Sinch CLI's names.
+import { AsyncEntry, findCredentialsAsync } from '@napi-rs/keyring';
+import { EntrypointError, ExitCode } from '../exit-codes.js';
+import type { LocalStore } from './resolve.js';
+
+/** The Sinch CLI's keychain service; `sinch secrets add KEY` stores account `custom-KEY` under it. */
+export const SERVICE = 'sinch-cli';
+const PREFIX = 'custom-';
+// Without the pin the binding silently falls back to the kernel keyring on Linux and finds nothing there.
+const OPTIONS = { linux: { store: 'secret-service' as const } };
+
+export interface KeychainEntry {
+  service: string;
+  account: string;
+}
+
+export interface KeychainOptions {
+  /** sinch.json name: the namespace of function-scoped entries. */
+  functionName?: string;
+  /** Longest wait for one keychain call (a locked keychain may wait on a prompt). */
+  timeoutMs: number;
+}
+
+/** The keychain could not be reached at all (no D-Bus, no Secret Service): the caller falls back to the file store. */
+export class KeychainUnreachable extends Error {
+  override name = 'KeychainUnreachable';
+}
+
+/**
+ * Entries for a key, most specific first: service `sinch-cli/<function>` account `custom-<KEY>` (this function's
+ * own value), then service `sinch-cli` account `custom-<KEY>` (shared, as `sinch secrets add` writes it).
+ */
+export function keychainEntries(key: string, functionName?: string): KeychainEntry[] {
+  const global = { service: SERVICE, account: PREFIX + key };
+  return functionName ? [{ service: `${SERVICE}/${functionName}`, account: PREFIX + key }, global] : [global];
+}
+
+/** Opens the keychain; one lookup proves it reachable, otherwise it throws KeychainUnreachable. */
+export async function openKeychain(o: KeychainOptions): Promise<LocalStore> {
+  const label = (e: KeychainEntry): string => `keychain (service ${e.service}, account ${e.account})`;
+  try {
+    await call(o, () => entry({ service: SERVICE, account: 'sinch-entrypoint-probe' }).getPassword(signal(o)));
+  } catch (error) {
+    const reason = (error as Error).message;
+    if (/^Platform failure/.test(reason) || /DBus|D-Bus/.test(reason)) throw new KeychainUnreachable(firstLine(reason));
+    throw failure(error);
+  }
+  const scoped = keychainEntries('KEY', o.functionName)[0] as KeychainEntry;
+  const services = [...new Set(keychainEntries('KEY', o.functionName).map((e) => e.service))];
+  // One search per service reads every entry at once: each pinned entry opens its own Secret Service session
+  // (~20 ms here), so per-key lookups would cost two sessions per key at every boot. The probe above already proved
+  // the Secret Service answers, so the unpinned search cannot have fallen back to the kernel keyring.
+  let cache: Map<string, string> | undefined;
+  const entries = async (): Promise<Map<string, string>> => {
+    if (!cache) {
+      const found = new Map<string, string>();
+      for (const service of services) {
+        for (const c of await call(o, () => findCredentialsAsync(service, null, signal(o)))) found.set(`${service}\n${c.account}`, c.password);
+      }
+      cache = found;
+    }
+    return cache;
+  };
+  return {
+    source: 'keychain',
+    where: `keychain (service ${scoped.service})`,
+    get: (key) => guard(async () => {
+      const all = await entries();
+      for (const e of keychainEntries(key, o.functionName)) {
+        const value = all.get(`${e.service}\n${e.account}`);
+        if (value) return value;
+      }
+      return undefined;
+    }),
+    set: (key, value) => guard(async () => {
+      const target = keychainEntries(key, o.functionName)[0] as KeychainEntry;
+      cache = undefined;
+      await call(o, () => entry(target).setPassword(value, signal(o)));
+      return label(target);
+    }),
+    delete: (key) => guard(async () => {
+      cache = undefined;
+      for (const e of keychainEntries(key, o.functionName)) {
+        if (await call(o, () => entry(e).deletePassword(signal(o)))) return label(e);
+      }
+      return undefined;
+    }),
+    list: () => guard(async () => {
+      const keys = [...(await entries()).keys()].map((id) => id.split('\n')[1] as string).filter((a) => /^custom-[A-Z0-9_]+$/.test(a));
+      return [...new Set(keys.map((a) => a.slice(PREFIX.length)))].sort();
+    }),
+  };
+}
+
+function entry(e: KeychainEntry): AsyncEntry {
+  return new AsyncEntry(e.service, e.account, OPTIONS);
+}
+
+function signal(o: KeychainOptions): AbortSignal {
+  return AbortSignal.timeout(o.timeoutMs);
+}
+
+/** Runs one keychain call under the timeout; the binding's own abort may not interrupt a call already running. */
+async function call<T>(o: KeychainOptions, run: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${o.timeoutMs} ms (locked, or waiting on a prompt?)`)), o.timeoutMs);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([run(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Maps any failure of a reached keychain to exit 69. */
+async function guard<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw failure(error);
+  }
+}
+
+/** The keychain was reached but could not be read or written: exit 69 naming the reason (never a value). */
+function failure(error: unknown): EntrypointError {
+  if (error instanceof EntrypointError) return error;
+  return new EntrypointError(`keychain could not be used: ${firstLine((error as Error).message)}`, ExitCode.unavailable);
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
+}

@@ -1,0 +1,216 @@
+// Reads the platform secret store over HTTPS (undici), bounded by a deadline, retried with backoff, capped in size.
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Agent } from 'undici';
+import { EntrypointError, ExitCode } from '../exit-codes.js';
+
+export interface PlatformSettings {
+  url: URL;
+  token: string;
+}
+
+export interface PlatformOptions extends PlatformSettings {
+  /** Everything (all attempts, waits and redirects) ends by then: default 30 000 ms. */
+  deadlineMs: number;
+  /** Largest response body accepted: default 1 MiB. */
+  maxBytes?: number;
+  /** First backoff step; it doubles per retry up to maxDelayMs, with jitter. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+/** The response contract: `{"variables": {NAME: "value"}, "secrets": {NAME: "value"}}`, both optional. */
+export interface PlatformData {
+  variables: Record<string, string>;
+  secrets: Record<string, string>;
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const MAX_REDIRECTS = 5;
+
+/** SINCH_SECRETS_URL and its bearer token, or undefined without a URL; a bad setting is exit 78 (never echoing the token). */
+export function platformSettings(env: Record<string, string | undefined>): PlatformSettings | undefined {
+  const raw = env.SINCH_SECRETS_URL;
+  if (!raw) return undefined;
+  const bad = (message: string): EntrypointError => new EntrypointError(`SINCH_SECRETS_URL: ${message}`, ExitCode.config);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw bad('not a valid URL');
+  }
+  if (url.username || url.password) throw bad('must not carry credentials; use SINCH_SECRETS_TOKEN');
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) throw bad(`plain http:// is allowed only for loopback, not ${url.host}`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw bad(`must be https://, not ${url.protocol}`);
+  let token = env.SINCH_SECRETS_TOKEN;
+  const file = env.SINCH_SECRETS_TOKEN_FILE;
+  if (!token && file) {
+    try {
+      token = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      throw new EntrypointError(`SINCH_SECRETS_TOKEN_FILE ${file}: cannot be read (${(error as NodeJS.ErrnoException).code})`, ExitCode.config);
+    }
+  }
+  if (!token) throw bad('is set, but neither SINCH_SECRETS_TOKEN nor SINCH_SECRETS_TOKEN_FILE gives a token');
+  if (/[\r\n\0]/.test(token)) throw new EntrypointError('the secrets token contains a line break or NUL', ExitCode.config);
+  return { url, token };
+}
+
+type Outcome = { data: PlatformData } | { retry: string; afterMs?: number } | { fatal: string } | { redirect: URL };
+
+/** GETs the store with `Authorization: Bearer <token>`; exit 69 naming the host and the last status or error. */
+export async function fetchPlatformStore(o: PlatformOptions): Promise<PlatformData> {
+  const started = Date.now();
+  const deadline = started + o.deadlineMs;
+  const attemptMs = Math.min(10_000, Math.max(200, Math.floor(o.deadlineMs / 3)));
+  // Loaded here, not at the top: a production boot without a store URL must not pay for undici (~80 ms).
+  const loaded: typeof import('undici') & { default?: typeof import('undici') } = await import('undici');
+  const undici = loaded.Agent ? loaded : (loaded.default as typeof import('undici')); // the bundle wraps CommonJS as `default`
+  const agent = new undici.Agent({ connect: { timeout: Math.min(5_000, attemptMs) }, headersTimeout: attemptMs, bodyTimeout: attemptMs });
+  let url = o.url;
+  let last = 'no attempt within the deadline';
+  let attempts = 0;
+  let redirects = 0;
+  try {
+    for (let failures = 0; Date.now() < deadline; ) {
+      attempts++;
+      const outcome = await attempt(undici.request, agent, url, o, Math.min(attemptMs, deadline - Date.now()));
+      if ('data' in outcome) return outcome.data;
+      if ('redirect' in outcome && ++redirects <= MAX_REDIRECTS) {
+        url = outcome.redirect;
+        continue;
+      }
+      if (!('retry' in outcome)) {
+        last = 'fatal' in outcome ? outcome.fatal : 'too many redirects';
+        break;
+      }
+      last = outcome.retry;
+      const step = Math.min(o.maxDelayMs ?? 5_000, (o.baseDelayMs ?? 250) * 2 ** failures++);
+      // The last attempt still needs time to connect and answer: keep a reserve before the deadline.
+      const latest = deadline - Math.min(500, attemptMs / 2) - Date.now();
+      if (outcome.afterMs !== undefined && outcome.afterMs > latest) {
+        last += `, Retry-After ${Math.ceil(outcome.afterMs / 1000)} s is past the deadline`;
+        break;
+      }
+      if (latest <= 0) break;
+      // Exponential backoff with jitter, shortened to make one last attempt rather than giving up early.
+      await sleep(Math.min(outcome.afterMs ?? step / 2 + Math.random() * (step / 2), latest));
+    }
+  } finally {
+    await agent.destroy().catch(() => undefined);
+  }
+  const took = ((Date.now() - started) / 1000).toFixed(1);
+  throw new EntrypointError(
+    `platform secret store at ${o.url.host} could not be read: ${last} (${attempts} attempt${attempts === 1 ? '' : 's'} in ${took} s)`,
+    ExitCode.unavailable,
+  );
+}
+
+async function attempt(request: typeof import('undici').request, agent: Agent, url: URL, o: PlatformOptions, timeoutMs: number): Promise<Outcome> {
+  const max = o.maxBytes ?? 1024 * 1024;
+  try {
+    const res = await request(url, {
+      dispatcher: agent,
+      method: 'GET',
+      headers: { authorization: `Bearer ${o.token}`, accept: 'application/json', 'user-agent': 'sinch-entrypoint' },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const status = res.statusCode;
+    if (status !== 200) {
+      discard(res.body);
+      const location = res.headers.location;
+      if (status >= 300 && status < 400 && typeof location === 'string') {
+        const target = new URL(location, url);
+        // The token may only ever go back to the origin it was configured for.
+        return target.origin === o.url.origin ? { redirect: target } : { fatal: `redirect to another origin (${target.host}) refused` };
+      }
+      if (status === 408 || status === 425 || status === 429 || status >= 500) {
+        const afterMs = retryAfter(res.headers['retry-after']);
+        return afterMs === undefined ? { retry: `HTTP ${status}` } : { retry: `HTTP ${status}`, afterMs };
+      }
+      return { fatal: status === 401 || status === 403 ? `HTTP ${status} (the token was refused)` : `HTTP ${status}` };
+    }
+    if (Number(res.headers['content-length']) > max) {
+      discard(res.body);
+      return { fatal: `response larger than ${max} bytes` };
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      size += (chunk as Buffer).length;
+      if (size > max) {
+        discard(res.body);
+        return { fatal: `response larger than ${max} bytes` };
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return contract(Buffer.concat(chunks).toString('utf8'));
+  } catch (error) {
+    // A certificate the system does not trust stays untrusted: say so at once instead of retrying to the deadline.
+    const code = (error as { code?: string }).code ?? '';
+    if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(code)) return { fatal: `TLS: ${code}` };
+    return { retry: describe(error, timeoutMs) };
+  }
+}
+
+/** Validates the response body against the documented contract; names never values. */
+function contract(text: string): Outcome {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { fatal: 'malformed JSON in the response' };
+  }
+  if (!isObject(body)) return { fatal: 'the response is not a JSON object' };
+  const data: PlatformData = { variables: {}, secrets: {} };
+  for (const part of ['variables', 'secrets'] as const) {
+    const map = body[part];
+    if (map === undefined || map === null) continue;
+    if (!isObject(map)) return { fatal: `"${part}" in the response is not an object` };
+    for (const [name, value] of Object.entries(map)) {
+      if (!NAME.test(name)) return { fatal: `"${part}" in the response has an invalid name` };
+      if (typeof value !== 'string') return { fatal: `${part}.${name} in the response is not a string` };
+      data[part][name] = value;
+    }
+  }
+  return { data };
+}
+
+/** Retry-After as delta-seconds or an HTTP date, in ms. */
+function retryAfter(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+function describe(error: unknown, timeoutMs: number): string {
+  const e = error as { name?: string; code?: string; message?: string };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT') {
+    return `no response within ${timeoutMs} ms`;
+  }
+  if (e.code === 'UND_ERR_CONNECT_TIMEOUT') return 'connect timeout';
+  if (e.code === 'ECONNRESET' || e.code === 'UND_ERR_SOCKET') return 'connection reset';
+  // undici's messages name sockets and hosts, never our headers.
+  return e.code ? `${e.code}${e.message ? ` (${e.message.split('\n')[0]})` : ''}` : (e.message ?? String(error));
+}
+
+/** Drops a body we will not read; undici reports the abort as an 'error' that must have a listener. */
+function discard(body: Readable): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

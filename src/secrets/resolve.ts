@@ -1,0 +1,117 @@
+// Asks ordered secret sources for each key (first non-empty value wins) and lists every missing key at once.
+
+/**
+ * Where a value came from. `sinch-config` is ~/.sinch/config.json (the Sinch CLI's login: project and key ids);
+ * the rest are the documented sources in their order.
+ */
+export type SourceName = 'env' | 'dotenv' | 'files' | 'sinch-config' | 'keychain' | 'filestore' | 'platform';
+
+export interface ResolvedSecret {
+  name: string;
+  value: string;
+  source: SourceName;
+}
+
+export interface Resolved {
+  environment: 'development' | 'production';
+  /** sinch.json name. */
+  functionName?: string;
+  /** sinch.json runtime, e.g. nodejs20, dotnet8. */
+  runtime?: string;
+  /** Non-secret, never masked. */
+  variables: Record<string, string>;
+  /** Every value is masked by the redactor. */
+  secrets: ResolvedSecret[];
+  /** Declared keys (in .env, or declared base credentials) with no value anywhere. */
+  missing: string[];
+  /** Where each variable came from. */
+  variableSources?: Record<string, 'sinch.json' | 'platform'>;
+  /** Base credentials not declared in .env and found nowhere: a warning, not an error. */
+  missingOptional?: string[];
+}
+
+/** One place secret values can come from; every source answers the same small question. */
+export interface SecretSource {
+  readonly name: SourceName;
+  /** Values this source holds for any of `keys`; a key it does not hold is simply absent. */
+  read(keys: readonly string[]): Promise<Record<string, string>>;
+}
+
+/** A local, writable store of secrets (the OS keychain, or the file store when no keychain is reachable). */
+export interface LocalStore {
+  readonly source: 'keychain' | 'filestore';
+  /** Human description of where values are kept, for messages (never a value). */
+  readonly where: string;
+  get(key: string): Promise<string | undefined>;
+  /** Stores the value; resolves to where it was written. */
+  set(key: string, value: string): Promise<string>;
+  /** Resolves to where it was deleted from, or undefined when there was nothing. */
+  delete(key: string): Promise<string | undefined>;
+  /** Names of stored keys, sorted. */
+  list(): Promise<string[]>;
+}
+
+/** The base Sinch credentials, always looked up ("you do not need to manage them in .env"). */
+export const BASE_CREDENTIALS = ['PROJECT_ID', 'PROJECT_ID_API_KEY', 'PROJECT_ID_API_SECRET'] as const;
+
+/** A source over values already in hand (a non-empty `.env` value, the platform store's `secrets`). */
+export function mapSource(name: SourceName, values: Record<string, string>): SecretSource {
+  return {
+    name,
+    read: async (keys) => Object.fromEntries(keys.filter((k) => Object.hasOwn(values, k)).map((k) => [k, values[k] as string])),
+  };
+}
+
+/** A source reading one key at a time from a local store. */
+export function storeSource(store: LocalStore): SecretSource {
+  return {
+    name: store.source,
+    read: async (keys) => {
+      const found: Record<string, string> = {};
+      for (const key of keys) {
+        const value = await store.get(key);
+        if (value !== undefined) found[key] = value;
+      }
+      return found;
+    },
+  };
+}
+
+export interface ResolveInput {
+  environment: Resolved['environment'];
+  functionName?: string;
+  runtime?: string;
+  variables: Record<string, string>;
+  variableSources?: Resolved['variableSources'];
+  /** Keys that must have a value (declared in .env), in order. */
+  required: readonly string[];
+  /** Keys looked up but allowed to stay empty (undeclared base credentials, undeclared platform secrets). */
+  optional: readonly string[];
+}
+
+/** Asks each source, in order, only for the keys still without a value; the first non-empty value wins. */
+export async function resolveSecrets(input: ResolveInput, sources: readonly SecretSource[]): Promise<Resolved> {
+  const wanted = [...new Set([...input.required, ...input.optional])];
+  const found = new Map<string, ResolvedSecret>();
+  for (const source of sources) {
+    const pending = wanted.filter((key) => !found.has(key));
+    if (pending.length === 0) break;
+    const values = await source.read(pending);
+    for (const key of pending) {
+      const value = values[key];
+      if (value !== undefined && value !== '') found.set(key, { name: key, value, source: source.name });
+    }
+  }
+  const required = new Set(input.required);
+  const resolved: Resolved = {
+    environment: input.environment,
+    variables: input.variables,
+    secrets: wanted.filter((key) => found.has(key)).map((key) => found.get(key) as ResolvedSecret),
+    missing: input.required.filter((key) => !found.has(key)),
+    missingOptional: wanted.filter((key) => !required.has(key) && !found.has(key)),
+  };
+  if (input.functionName !== undefined) resolved.functionName = input.functionName;
+  if (input.runtime !== undefined) resolved.runtime = input.runtime;
+  if (input.variableSources !== undefined) resolved.variableSources = input.variableSources;
+  return resolved;
+}

@@ -1,0 +1,172 @@
+// Runs the user's function as our child and stays in front of it as an init would: pipes, signals, grace, exit code.
+import { accessSync, constants as fs, existsSync, statSync } from 'node:fs';
+import { delimiter, resolve } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { isatty } from 'node:tty';
+import { execa } from 'execa';
+import { ExitCode, exitCodeForChild, exitCodeForSpawnError } from './exit-codes.js';
+import type { Logger } from './log.js';
+
+export interface SuperviseOptions {
+  command: string;
+  args: string[];
+  /** The child's whole environment (not merged with ours again). */
+  env: Record<string, string | undefined>;
+  cwd?: string;
+  /** Injected destinations (in `run`, the two redactors); supervise ends them and waits until they finish. */
+  stdout: Writable;
+  stderr: Writable;
+  /** After a SIGTERM/SIGINT, how long the child may take to stop before SIGKILL. */
+  stopTimeoutMs: number;
+  log: Logger;
+  /** Subscribes to the signals to forward and returns the release function: `takeSignals` from src/signals.ts. */
+  signals: (handler: (signal: NodeJS.Signals) => void) => () => void;
+  /** Called as soon as the child runs (cli writes the boot line). */
+  onStart?: (pid: number) => void;
+}
+
+/** After the child exits, how long its pipes may stay silent (held open by a descendant) before we stop reading. */
+const DRAIN_IDLE_MS = 1000;
+
+/** Where util-linux's setpriv lives on Debian-based images (util-linux is essential there). */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'];
+
+/** Runs the child to its end and resolves to our exit code (rules in src/exit-codes.ts); never rejects for the child. */
+export async function supervise(o: SuperviseOptions): Promise<number> {
+  if (process.pid === 1) {
+    o.log.notice('running as PID 1 without an init: orphaned grandchildren will not be reaped; put tini in front (see Dockerfile.example)');
+  }
+  const env = withColour(o.env);
+  const unfit = lookUp(o.command, env.PATH, o.cwd ?? process.cwd());
+  if (unfit !== 0) {
+    o.log.error(`${unfit === ExitCode.notFound ? 'command not found' : 'command not executable'}: ${o.command}`);
+    await endAll(o);
+    return unfit;
+  }
+  const [file, args] = withDeathSignal(o.command, o.args);
+  const child = execa(file, args, {
+    env,
+    extendEnv: false,
+    cwd: o.cwd,
+    stdin: 'inherit',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false, // execa would otherwise keep all output in memory
+    encoding: 'buffer',
+    reject: false,
+    forceKillAfterDelay: false, // our own grace period below applies to SIGINT as well, and is escalated by a second signal
+    cleanup: true, // if we exit while it runs (an uncaught error), SIGTERM it
+  });
+  // Same tick as the spawn, so no chunk is read before our destinations are attached; `end: false` because the
+  // stderr destination also carries our own last message.
+  const pipes = [child.stdout, child.stderr];
+  pipes[0].pipe(o.stdout, { end: false });
+  pipes[1].pipe(o.stderr, { end: false });
+  const ended = Promise.all(pipes.map((pipe) => finished(pipe).catch(() => undefined)));
+
+  const exited = new Promise<{ code: number; signal?: NodeJS.Signals | null; spawnError?: string }>((done) => {
+    child.once('exit', (code, signal) => done({ code: exitCodeForChild(code, signal), signal }));
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      if (child.pid === undefined) done({ code: exitCodeForSpawnError(error.code), spawnError: error.code ?? error.message });
+    });
+  });
+
+  let stopping = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  const release = o.signals((signal) => {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+    if (signal === 'SIGTERM' || signal === 'SIGINT') {
+      if (stopping) {
+        o.log.warn(`second ${signal}: sending SIGKILL to the child now`);
+        child.kill('SIGKILL');
+        return;
+      }
+      stopping = true;
+      o.log.notice(`${signal}: stopping the child; SIGKILL in ${o.stopTimeoutMs / 1000} s`);
+      killTimer = setTimeout(() => {
+        o.log.warn(`child still running ${o.stopTimeoutMs / 1000} s after ${signal}: sending SIGKILL`);
+        child.kill('SIGKILL');
+      }, o.stopTimeoutMs);
+    }
+    // From a terminal, Ctrl-C / Ctrl-\ already reached the child (it shares our foreground process group).
+    if ((signal === 'SIGINT' || signal === 'SIGQUIT') && isatty(0)) return;
+    child.kill(signal);
+  });
+  if (child.pid !== undefined) o.onStart?.(child.pid);
+
+  const { code, signal, spawnError } = await exited;
+  clearTimeout(killTimer);
+  await drain(pipes, ended, [o.stdout, o.stderr], o.log);
+  if (spawnError) o.log.error(`cannot start ${o.command}: ${spawnError}`);
+  else o.log.notice(signal ? `child killed by ${signal} (exit ${code})` : `child exited with code ${code}`);
+  await endAll(o);
+  release();
+  return code;
+}
+
+/** Waits for the child's pipes to reach end of file; gives up on them once they stay silent (a descendant holds them). */
+async function drain(pipes: Readable[], ended: Promise<unknown>, to: Writable[], log: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<boolean>((done) => {
+    const arm = (): void => {
+      clearTimeout(timer);
+      // A destination applying backpressure is not a stall: the bytes are still on their way.
+      timer = setTimeout(() => (to.some((w) => w.writableNeedDrain) ? arm() : done(true)), DRAIN_IDLE_MS);
+    };
+    arm();
+    for (const pipe of pipes) pipe.on('data', arm);
+  });
+  const stuck = await Promise.race([ended.then(() => false), stalled]);
+  clearTimeout(timer);
+  if (stuck) {
+    log.warn('the child exited but a process it left behind holds its output open; no longer reading it');
+    for (const pipe of pipes) pipe.destroy();
+  }
+}
+
+/** Ends both destinations and waits until they have flushed everything (a redactor releases held bytes on end). */
+async function endAll(o: SuperviseOptions): Promise<void> {
+  await Promise.all([o.stdout, o.stderr].map((w) => finished(w.end()).catch(() => undefined)));
+}
+
+/** 0 when `command` resolves as execvp would to an executable file; else 127 (nowhere) or 126 (found, not executable). */
+function lookUp(command: string, path = '/bin:/usr/bin', cwd: string): number {
+  const candidates = command.includes('/') ? [resolve(cwd, command)] : path.split(delimiter).map((dir) => resolve(cwd, dir, command));
+  let found = false;
+  for (const candidate of candidates) {
+    try {
+      const isFile = statSync(candidate).isFile();
+      found = true; // a directory or a file without x permission: 126, unless a later candidate fits
+      if (!isFile) continue;
+      accessSync(candidate, fs.X_OK);
+      return 0;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EACCES') found = true;
+    }
+  }
+  return found ? ExitCode.notExecutable : ExitCode.notFound;
+}
+
+/**
+ * If we die, the child must not run on unsupervised. On an ordinary exit or an uncaught error, execa's cleanup
+ * SIGTERMs it. A hard death (SIGKILL, the OOM killer) runs no code of ours, and Node cannot set a parent-death
+ * signal (prctl PR_SET_PDEATHSIG), but util-linux's setpriv can, then execs the command in place (same pid): the
+ * kernel then SIGKILLs the child when we die. Without setpriv (macOS, Alpine without util-linux) the child is
+ * orphaned; in a container it still dies with us, as the kernel kills a PID namespace whose PID 1 exits (we, or tini,
+ * which exits when we do).
+ */
+function withDeathSignal(command: string, args: string[]): [string, string[]] {
+  const setpriv = process.platform === 'linux' ? SETPRIV.find((p) => existsSync(p)) : undefined;
+  return setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, args];
+}
+
+/** Our output may be a terminal while the child's is a pipe to us: ask Node and .NET to keep colours, unless told not to. */
+function withColour(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  if (!(isatty(1) || isatty(2)) || env.NO_COLOR) return env;
+  return {
+    ...env,
+    FORCE_COLOR: env.FORCE_COLOR ?? '1',
+    DOTNET_SYSTEM_CONSOLE_ALLOW_ANSI_COLOR_REDIRECTION: env.DOTNET_SYSTEM_CONSOLE_ALLOW_ANSI_COLOR_REDIRECTION ?? '1',
+  };
+}

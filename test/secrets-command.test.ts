@@ -1,0 +1,124 @@
+// `secrets add|list|get|delete` through the built bin, against the real Secret Service and the fallback file store.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { execa } from 'execa';
+import { startKeyring } from './helpers/keyring.js';
+import { bin, makeProject, runBin } from './helpers/config-bin.js';
+
+const keyring = await startKeyring();
+if (typeof keyring === 'string') console.log(`# keychain cases skipped: ${keyring}`);
+after(async () => {
+  if (typeof keyring !== 'string') await keyring.stop();
+});
+
+describe('secrets with the keychain', { skip: typeof keyring === 'string' ? keyring : false }, () => {
+  if (typeof keyring === 'string') return;
+  const dir = makeProject({ 'sinch.json': JSON.stringify({ name: 'cmd-fn' }), '.env': 'EXISTING=' });
+  const secrets = (args: string[], input?: string) => runBin(['secrets', ...args], { cwd: dir, env: keyring.env, ...(input === undefined ? {} : { input }) });
+  const lookup = (service: string, key: string) =>
+    keyring.secretTool(['lookup', 'service', service, 'username', `custom-${key}`]).catch(() => '');
+
+  test('add from stdin: stored function-scoped (seen by secret-tool), KEY= appended to .env, value never printed', async () => {
+    const r = await secrets(['add', 'API_TOKEN'], 'tok-from-stdin-42\n');
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(await lookup('sinch-cli/cmd-fn', 'API_TOKEN'), 'tok-from-stdin-42');
+    assert.equal(r.stdout, `stored API_TOKEN in keychain (service sinch-cli/cmd-fn, account custom-API_TOKEN)\ndeclared API_TOKEN= in ${join(dir, '.env')}`);
+    assert.equal(readFileSync(join(dir, '.env'), 'utf8'), 'EXISTING=\nAPI_TOKEN=\n');
+    assert.ok(!r.stdout.includes('tok-from-stdin-42') && !r.stderr.includes('tok-from-stdin-42'));
+    const again = await secrets(['add', 'API_TOKEN', '-'], 'second-value');
+    assert.equal(again.exitCode, 0, again.stderr);
+    assert.equal(await lookup('sinch-cli/cmd-fn', 'API_TOKEN'), 'second-value');
+    assert.equal(readFileSync(join(dir, '.env'), 'utf8'), 'EXISTING=\nAPI_TOKEN=\n', 'declared once');
+  });
+
+  test('add with VALUE on the command line works but warns about ps and history; "0123" stays a string', async () => {
+    const r = await secrets(['add', 'PIN', '0123']);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stderr, /a value on the command line is visible in ps and shell history/);
+    assert.equal(await lookup('sinch-cli/cmd-fn', 'PIN'), '0123');
+  });
+
+  test('bad input: empty stdin, a key outside [A-Z0-9_]+ (never echoed) are exit 64', async () => {
+    const empty = await secrets(['add', 'EMPTY_ONE']);
+    assert.deepEqual([empty.exitCode, empty.stderr.trim()], [64, 'sinch-entrypoint: error: secrets add EMPTY_ONE: empty value']);
+    const bad = await secrets(['add', 'sk_live_oops'], 'x');
+    assert.equal(bad.exitCode, 64);
+    assert.ok(!bad.stderr.includes('sk_live_oops'), bad.stderr);
+  });
+
+  test('list shows names only; get hides the value unless --show; a missing key is exit 78', async () => {
+    await keyring.secretTool(['store', '--label=t', 'service', 'sinch-cli', 'username', 'custom-SHARED_BY_CLI'], 'shared-value-7');
+    const list = await secrets(['list']);
+    assert.equal(list.exitCode, 0, list.stderr);
+    assert.deepEqual(list.stdout.split('\n'), ['API_TOKEN', 'PIN', 'SHARED_BY_CLI']);
+    const hidden = await secrets(['get', 'SHARED_BY_CLI']);
+    assert.equal(hidden.stdout, 'SHARED_BY_CLI is set in the keychain (service sinch-cli/cmd-fn) (hidden; --show prints it)');
+    assert.equal((await secrets(['get', 'SHARED_BY_CLI', '--show'])).stdout, 'shared-value-7');
+    const absent = await secrets(['get', 'NOPE']);
+    assert.deepEqual([absent.exitCode, absent.stderr.trim()], [78, 'sinch-entrypoint: error: NOPE is not in the keychain (service sinch-cli/cmd-fn)']);
+  });
+
+  test('delete needs --force without a terminal; with it, deletes and tolerates absence', async () => {
+    const refused = await secrets(['delete', 'PIN']);
+    assert.deepEqual([refused.exitCode, refused.stderr.trim()], [64, 'sinch-entrypoint: error: secrets delete PIN: no terminal to confirm; pass --force']);
+    assert.equal(await lookup('sinch-cli/cmd-fn', 'PIN'), '0123');
+    const deleted = await secrets(['delete', 'PIN', '--force']);
+    assert.equal(deleted.stdout, 'deleted PIN from keychain (service sinch-cli/cmd-fn, account custom-PIN)');
+    assert.equal(await lookup('sinch-cli/cmd-fn', 'PIN'), '');
+    assert.equal((await secrets(['delete', 'PIN', '--force'])).exitCode, 0);
+  });
+});
+
+describe('secrets without a keychain', () => {
+  test('falls back to the 0600 file store with a notice', async () => {
+    const dir = makeProject({ 'sinch.json': JSON.stringify({ name: 'nokc-fn' }) });
+    const r = await runBin(['secrets', 'add', 'FILE_KEY'], { cwd: dir, input: 'file-value-5' });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const path = join(dir, '.config', 'sinch-entrypoint', 'nokc-fn.json');
+    assert.match(r.stderr, new RegExp(`no keychain reachable \\(.*\\); using the file store ${path}`));
+    assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), { FILE_KEY: 'file-value-5' });
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    assert.equal((await runBin(['secrets', 'get', 'FILE_KEY', '--show'], { cwd: dir })).stdout, 'file-value-5');
+  });
+});
+
+describe('secrets at a terminal', async () => {
+  const script = await execa('sh', ['-c', 'command -v script'], { reject: false });
+  const skip = script.exitCode === 0 ? false : 'util-linux script(1) is not installed, so no pseudo-terminal';
+
+  test('add prompts without echoing; delete asks for confirmation', { skip }, async () => {
+    const dir = makeProject({ 'sinch.json': JSON.stringify({ name: 'tty-fn' }) });
+    const atTerminal = async (args: string, prompt: RegExp, answer: string) => {
+      const env = { PATH: process.env.PATH ?? '', HOME: dir, SHELL: '/bin/sh', DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' };
+      const child = spawn('script', ['-qec', `${process.execPath} ${bin} ${args}`, '/dev/null'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
+      let output = '';
+      const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no prompt; output so far: ${output}`)), 10_000);
+        child.stdout.on('data', (d: Buffer) => {
+          output += d.toString();
+          if (prompt.test(output)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      child.stdin.write(answer);
+      const code = await exit;
+      child.stdin.destroy();
+      return { code, output };
+    };
+    const added = await atTerminal('secrets add TTY_KEY', /Value for TTY_KEY: /, 'typed-secret-9\r');
+    assert.equal(added.code, 0, added.output);
+    assert.ok(!added.output.includes('typed-secret-9'), `echoed: ${added.output}`);
+    const path = join(dir, '.config', 'sinch-entrypoint', 'tty-fn.json');
+    assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), { TTY_KEY: 'typed-secret-9' });
+    const deleted = await atTerminal('secrets delete TTY_KEY', /\[y\/N\] /, 'y\r');
+    assert.equal(deleted.code, 0, deleted.output);
+    assert.match(deleted.output, /deleted TTY_KEY from file store/);
+    assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), {});
+  });
+});

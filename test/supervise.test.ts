@@ -1,0 +1,257 @@
+// The supervisor with real children: exit codes, signal forwarding, grace period, draining, PID 1, colours.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, it } from 'node:test';
+import { createLogger } from '../src/log.js';
+import { supervise } from '../src/supervise.js';
+import { bin, fixture, project, run, start } from './helpers/entrypoint.js';
+
+const node = process.execPath;
+const hasScript = spawnSync('script', ['--version']).status === 0;
+const noScript = 'no `script` (util-linux) to give us a terminal';
+
+/** Runs one child through supervise in this process (real child, real pipes); what the test reads is its exit code. */
+async function superviseOnce(command: string, args: string[]): Promise<number> {
+  const [stdout, stderr, logged] = [new PassThrough(), new PassThrough(), new PassThrough()];
+  for (const stream of [stdout, stderr, logged]) stream.resume();
+  return supervise({
+    command, args, env: process.env, stdout, stderr, stopTimeoutMs: 1000, log: createLogger(logged),
+    signals: () => () => {}, // nothing is routed: these children are never signalled
+  });
+}
+
+describe('exit codes', () => {
+  it('passes every code 0..255 through', { timeout: 60_000 }, async () => {
+    const codes = Array.from({ length: 256 }, (_, i) => i);
+    for (let i = 0; i < codes.length; i += 32) {
+      const batch = codes.slice(i, i + 32);
+      const got = await Promise.all(batch.map((code) => superviseOnce('sh', ['-c', `exit ${code}`])));
+      assert.deepEqual(got, batch);
+    }
+  });
+
+  it('passes a code through the CLI, and reports it', async () => {
+    const result = await run(['--', node, '-e', 'process.exit(42)']);
+    assert.equal(result.code, 42);
+    assert.match(result.stderr, /^sinch-entrypoint: child exited with code 42$/m);
+  });
+
+  for (const [signal, code] of [['TERM', 143], ['KILL', 137], ['SEGV', 139]] as const) {
+    it(`a child killed by SIG${signal} gives ${code}`, async () => {
+      // ulimit -c 0: no core file from the SIGSEGV.
+      const result = await run(['--', 'sh', '-c', `ulimit -c 0; kill -${signal} $$`]);
+      assert.equal(result.code, code);
+      assert.match(result.stderr, new RegExp(`child killed by SIG${signal} \\(exit ${code}\\)`));
+    });
+  }
+
+  it('a bad --stop-timeout is a usage error naming the flag, and starts nothing', async () => {
+    const result = await run(['--stop-timeout', '-1', '--', node, fixture('noop.js')]);
+    assert.equal(result.code, 64);
+    assert.match(result.stderr, /--stop-timeout: expected seconds >= 0, got -1/);
+    assert.equal(result.stdout, '');
+  });
+
+  it('a command not found gives 127 and says so', async () => {
+    const result = await run(['--', 'no-such-command-for-sinch']);
+    assert.equal(result.code, 127);
+    assert.match(result.stderr, /command not found: no-such-command-for-sinch/);
+  });
+
+  it('a file that is not executable gives 126 and says so', async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'script.sh'), '#!/bin/sh\necho never\n', { mode: 0o644 });
+    const result = await run(['--', './script.sh'], { dir });
+    assert.equal(result.code, 126);
+    assert.match(result.stderr, /command not executable: \.\/script\.sh/);
+    assert.doesNotMatch(result.stdout, /never/);
+  });
+});
+
+describe('signals', () => {
+  it('forwards SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH and SIGTERM to the child', { timeout: 30_000 }, async () => {
+    const entry = start(['--', node, fixture('signals.js')]);
+    await entry.line(/^ready/);
+    for (const signal of ['SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const) {
+      entry.child.kill(signal);
+      await entry.line(new RegExp(`^${signal}$`));
+    }
+    entry.child.kill('SIGTERM');
+    assert.deepEqual(await entry.exit, { code: 0, signal: null });
+    assert.match(entry.stdout(), /^SIGTERM$/m);
+  });
+
+  it('forwards SIGINT once (stdin is not a terminal here)', { timeout: 30_000 }, async () => {
+    const entry = start(['--', node, fixture('signals.js')]);
+    await entry.line(/^ready/);
+    entry.child.kill('SIGINT');
+    assert.deepEqual(await entry.exit, { code: 0, signal: null });
+    assert.equal(entry.stdout().match(/^SIGINT$/gm)?.length, 1);
+  });
+
+  it('from a terminal, Ctrl-C reaches the child once (the terminal signals the group; we do not add ours)', { skip: !hasScript && noScript, timeout: 30_000 }, async () => {
+    const dir = project();
+    // script(1) runs us on a fresh terminal; a ^C written to it becomes SIGINT for the foreground process group.
+    const command = `exec ${node} ${bin} --quiet -- ${node} ${fixture('sigint-count.js')}`;
+    const entry = start([], { dir, command: ['script', '-qec', command, '/dev/null'], stdin: true });
+    await entry.line(/ready/);
+    entry.child.stdin!.write('\x03');
+    assert.deepEqual(await entry.exit, { code: 0, signal: null });
+    assert.deepEqual(entry.stdout().match(/SIGINT \d/g), ['SIGINT 1']);
+  });
+
+  it('after the grace period, SIGKILLs a child that ignores SIGTERM', { timeout: 30_000 }, async () => {
+    const entry = start(['--stop-timeout', '0.5', '--', node, fixture('stubborn.js')]);
+    await entry.line(/^ready$/);
+    const sent = Date.now();
+    entry.child.kill('SIGTERM');
+    await entry.line(/^ignored SIGTERM$/);
+    assert.deepEqual(await entry.exit, { code: 137, signal: null });
+    assert.ok(Date.now() - sent >= 450, 'the child had its grace period');
+    assert.match(entry.stderr(), /child still running 0\.5 s after SIGTERM: sending SIGKILL/);
+  });
+
+  it('a second SIGTERM/SIGINT escalates to SIGKILL at once', { timeout: 30_000 }, async () => {
+    // A 120 s grace: only the escalation can end this test in time.
+    const entry = start(['--stop-timeout', '120', '--', node, fixture('stubborn.js')]);
+    await entry.line(/^ready$/);
+    entry.child.kill('SIGTERM');
+    await entry.line(/^ignored SIGTERM$/);
+    entry.child.kill('SIGINT');
+    assert.deepEqual(await entry.exit, { code: 137, signal: null });
+    assert.match(entry.stderr(), /second SIGINT: sending SIGKILL/);
+  });
+
+  const setpriv = existsSync('/usr/bin/setpriv') || existsSync('/bin/setpriv');
+  it('if we are SIGKILLed, the kernel SIGKILLs the child (parent-death signal)', { skip: !setpriv && 'no setpriv (util-linux)', timeout: 30_000 }, async () => {
+    const entry = start(['--', node, fixture('signals.js')]);
+    const pid = Number((await entry.line(/^ready \d+$/)).split(' ')[1]);
+    entry.child.kill('SIGKILL');
+    await entry.exit;
+    /** Gone, or a zombie waiting for whoever adopted it: not running either way. */
+    const running = (): boolean => {
+      try {
+        return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    try {
+      for (let i = 0; i < 100 && running(); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(running(), false, 'the child outlived its supervisor');
+    } finally {
+      if (running()) process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  it('a SIGTERM during boot ends the boot with 143 and starts nothing', { timeout: 30_000 }, async () => {
+    const { startStore } = await import('./helpers/store-server.js');
+    const store = await startStore([() => {}]); // never answers: the boot waits on it
+    try {
+      const entry = start(['--', node, fixture('noop.js')], {
+        env: { SINCH_SECRETS_URL: store.url(), SINCH_SECRETS_TOKEN: 'boot-test-token' },
+      });
+      while (store.requests.length === 0) await new Promise((r) => setTimeout(r, 20));
+      entry.child.kill('SIGTERM');
+      // An exit code, not death by the signal: our handler took it, as it must when we are PID 1.
+      assert.deepEqual(await entry.exit, { code: 143, signal: null });
+      assert.doesNotMatch(entry.stdout(), /ready/);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('output', () => {
+  it('10 MiB on each pipe written just before exit arrive whole, apart, with the secret masked', { timeout: 60_000 }, async () => {
+    const secret = 'sk_live_flood_5f1c9a0b7e';
+    const reference = spawnSync(node, [fixture('flood.js'), '10'], { env: { FLOOD_SECRET: secret }, maxBuffer: 64 << 20 });
+    const dir = project({ secrets: ['FLOOD_SECRET'] });
+    const base = { PROJECT_ID: 'flood-project', PROJECT_ID_API_KEY: 'flood-key-id', PROJECT_ID_API_SECRET: 'flood-key-secret' };
+    const entry = start(['--quiet', '--', node, fixture('flood.js'), '10'], { dir, env: { FLOOD_SECRET: secret, ...base } });
+    assert.deepEqual(await entry.exit, { code: 0, signal: null });
+    const masked = (bytes: Buffer): string => bytes.toString('utf8').replaceAll(secret, '***');
+    assert.equal(reference.stdout.length, 10 * 1024 * 1024);
+    assert.ok(entry.stdout() === masked(reference.stdout), 'stdout: every byte, in order, masked');
+    assert.ok(entry.stderr() === masked(reference.stderr), 'stderr: every byte, in order, masked, nothing of stdout');
+    assert.ok(!entry.stdout().includes(secret) && !entry.stderr().includes(secret));
+  });
+
+  it('does not wait forever for output a descendant holds open after the child exited', { timeout: 30_000 }, async () => {
+    // The background sleep inherits the child's stdout and stderr: end of file comes only when it ends, in 5 s.
+    const result = await run(['--', 'sh', '-c', 'sleep 5 & echo started']);
+    assert.equal(result.code, 0);
+    assert.equal(result.stdout, 'started\n');
+    assert.match(result.stderr, /the child exited but a process it left behind holds its output open/);
+  });
+
+  it('writes one boot line (counts, command, pid, boot ms) and ours as JSON with --log-format json', async () => {
+    const dir = project({ secrets: ['STRIPE_SECRET_KEY'] });
+    const env = { STRIPE_SECRET_KEY: 'sk_test_boot_line_4242' };
+    const text = await run(['--', node, fixture('noop.js')], { dir, env });
+    assert.equal(text.code, 0);
+    assert.match(text.stderr, /^sinch-entrypoint: production: 1 variables \(sinch\.json 1\), 1 secrets \(env 1\); started \S+ \S+noop\.js \(pid \d+\) in \d+ ms$/m);
+    const json = await run(['--log-format', 'json', '--', node, fixture('noop.js')], { dir, env });
+    const boot = json.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.pid !== undefined);
+    assert.equal(boot.mode, 'production');
+    assert.deepEqual(boot.secrets, { env: 1 });
+    assert.ok(Number.isInteger(boot.pid) && Number.isInteger(boot.bootMs));
+    const quiet = await run(['--quiet', '--', node, fixture('noop.js')], { dir, env });
+    assert.doesNotMatch(quiet.stderr, /started|exited/);
+  });
+
+  it('gives the child the mode, variables and secrets, and no colour variables without a terminal', async () => {
+    const dir = project({ secrets: ['STRIPE_SECRET_KEY'] });
+    const names = ['NODE_ENV', 'ASPNETCORE_ENVIRONMENT', 'COMPANY_NAME', 'STRIPE_SECRET_KEY', 'FORCE_COLOR'];
+    const result = await run(['--mask', '[{name}]', '--', node, fixture('env.js'), ...names], { dir, env: { STRIPE_SECRET_KEY: 'sk_test_env_9876' } });
+    assert.deepEqual(JSON.parse(result.stdout), {
+      NODE_ENV: 'production', ASPNETCORE_ENVIRONMENT: 'Production', COMPANY_NAME: 'Acme', STRIPE_SECRET_KEY: '[STRIPE_SECRET_KEY]', FORCE_COLOR: null,
+    });
+  });
+
+  it('sets FORCE_COLOR and the .NET equivalent when our output is a terminal, unless NO_COLOR', { skip: !hasScript && noScript }, () => {
+    const names = ['FORCE_COLOR', 'DOTNET_SYSTEM_CONSOLE_ALLOW_ANSI_COLOR_REDIRECTION'];
+    const under = (extra: string): Record<string, string | null> => {
+      const dir = project();
+      const command = `${extra} ${node} ${bin} --quiet -- ${node} ${fixture('env.js')} ${names.join(' ')}`;
+      const out = execFileSync('script', ['-qec', command, '/dev/null'], { cwd: dir, env: { PATH: process.env.PATH, HOME: dir, SINCH_ENVIRONMENT: 'production' }, encoding: 'utf8' });
+      return JSON.parse(out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1));
+    };
+    assert.deepEqual(under(''), { FORCE_COLOR: '1', DOTNET_SYSTEM_CONSOLE_ALLOW_ANSI_COLOR_REDIRECTION: '1' });
+    assert.deepEqual(under('FORCE_COLOR=0'), { FORCE_COLOR: '0', DOTNET_SYSTEM_CONSOLE_ALLOW_ANSI_COLOR_REDIRECTION: '1' });
+    assert.deepEqual(under('NO_COLOR=1'), { FORCE_COLOR: null, DOTNET_SYSTEM_CONSOLE_ALLOW_ANSI_COLOR_REDIRECTION: null });
+  });
+});
+
+describe('PID 1', () => {
+  const unshare = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true']).status === 0;
+  const skip = !unshare && 'cannot create a PID namespace here (unshare --pid --fork --mount-proc needs root)';
+
+  // --kill-child: should the test fail, killing unshare takes the namespace down with it.
+  const inNamespace = ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child', node, bin];
+
+  /** The host pid of unshare's forked child: our entrypoint, PID 1 inside the namespace. */
+  function inner(unsharePid: number): number {
+    const children = readFileSync(`/proc/${unsharePid}/task/${unsharePid}/children`, 'utf8').trim().split(/\s+/);
+    return Number(children[0]);
+  }
+
+  it('takes SIGTERM from outside, forwards it, and leaves with the child\'s code', { skip, timeout: 30_000 }, async () => {
+    const entry = start(['--', node, fixture('signals.js')], { command: inNamespace });
+    await entry.line(/^ready/);
+    assert.match(entry.stderr(), /running as PID 1 without an init/);
+    process.kill(inner(entry.child.pid!), 'SIGTERM');
+    assert.deepEqual(await entry.exit, { code: 0, signal: null });
+    assert.match(entry.stdout(), /^SIGTERM$/m);
+  });
+
+  it('a child without a handler dies of the forwarded SIGTERM: 143', { skip, timeout: 30_000 }, async () => {
+    const entry = start(['--', 'sh', '-c', 'echo ready; exec sleep 60'], { command: inNamespace });
+    await entry.line(/^ready$/);
+    process.kill(inner(entry.child.pid!), 'SIGTERM');
+    assert.deepEqual(await entry.exit, { code: 143, signal: null });
+  });
+});
