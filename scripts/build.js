@@ -1,5 +1,5 @@
 // Bundles src/main.ts into dist/ with code splitting, so each command loads only the chunks it uses (cold start).
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 // string-width (yargs lays out its help text with it, on every parse) compiles Unicode-property regexes and an
@@ -36,6 +36,9 @@ await build({
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   chunkNames: 'chunks/[name]-[hash]',
   legalComments: 'none',
+  minify: true,
   logLevel: 'warning',
   plugins: [lazyStringWidth],
+  // yargs would otherwise look for package.json at every start to answer --version.
+  define: { SINCH_ENTRYPOINT_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
 });

@@ -1,13 +1,22 @@
 // The composition root: parses the command line and wires config, secrets, redaction and the supervisor together.
-import { homedir } from 'node:os';
-import { dirname } from 'node:path';
+import type { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { ReadStream } from 'node:tty';
 import yargs from 'yargs';
+import { deriveCommand } from './command.js';
+import { declareInDotenv, readDotenv, readSinchJson } from './config.js';
+import { checkStoreTimeout, loadConfiguration, openLocalStore, type ConfigureOptions } from './configure.js';
+import { modeEnvironment } from './environment.js';
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import { createLogger, type Logger } from './log.js';
 import type { Secret } from './redact/needles.js';
-import type { LocalStore, Resolved, SecretSource } from './secrets/resolve.js';
-import type { Transform } from 'node:stream';
+import { compileRedaction, createRedactor } from './redact/stream.js';
+import type { Resolved } from './secrets/resolve.js';
+import { planClients } from './sdk-clients.js';
+import { takeSignals } from './signals.js';
+
+/** The package version, put in by the build (scripts/build.js). */
+declare const SINCH_ENTRYPOINT_VERSION: string;
 
 /** Options every command shares. */
 interface GlobalArgs {
@@ -71,9 +80,11 @@ export async function cli(argv: string[]): Promise<number> {
       })
       .demandCommand(1, 'secrets: choose add, list, get or delete'))
     .help()
-    .version()
+    .version(SINCH_ENTRYPOINT_VERSION)
     .fail((message, error) => {
-      throw error ?? new EntrypointError(message, ExitCode.usage);
+      // A command given without `--` (Docker's CMD appended to an ENTRYPOINT that lacks it) reaches here.
+      const hint = /^Unknown argument/.test(message) && !argv.includes('--') ? ' (put the command to run after --)' : '';
+      throw error ?? new EntrypointError(message + hint, ExitCode.usage);
     });
   try {
     await parser.parseAsync();
@@ -93,92 +104,22 @@ function report(error: unknown, log: Logger): number {
   return ExitCode.software;
 }
 
-/**
- * The configuration model: sinch.json variables, .env declarations, then per key the first non-empty value of
- * env, .env, mounted files, then (development) ~/.sinch/config.json and the keychain or file store, or (production)
- * the platform store. Every missing declared key at once is exit 78 unless --allow-missing or `enforce` is false;
- * `clientsWarning` names the SDK clients that missing base credentials disable (irrelevant to `redact`).
- */
-export async function loadConfiguration(
-  args: GlobalArgs,
-  log: Logger,
-  { enforce = true, clientsWarning = true }: { enforce?: boolean; clientsWarning?: boolean } = {},
-): Promise<Resolved> {
-  const [config, { parseEnvironment }, resolve, { envSource }, files, { sinchConfigSource }, { clientsNeedingBase }] = await Promise.all([
-    import('./config.js'), import('./environment.js'), import('./secrets/resolve.js'), import('./secrets/env.js'),
-    import('./secrets/files.js'), import('./secrets/sinch-config.js'), import('./sdk-clients.js'),
-  ]);
-  const environment = parseEnvironment(args.environment, process.env.SINCH_ENVIRONMENT);
-  const timeoutMs = storeTimeout(args); // flags are checked before any file is read
-  const project = config.readSinchJson(args.dir);
-  if (!project.found) log.notice(`no sinch.json in ${dirname(project.path)}: no variables, secrets not scoped to a function`);
-  const declared = config.readDotenv(args.dir, log);
-  const variables = { ...project.variables };
-  const variableSources: Record<string, 'sinch.json' | 'platform'> = {};
-  for (const name of Object.keys(variables)) variableSources[name] = 'sinch.json';
-  const optional: string[] = resolve.BASE_CREDENTIALS.filter((key) => !declared.keys.includes(key));
-  const dir = files.secretsDir(args['secrets-dir']);
-  const sources: SecretSource[] = [envSource(process.env), resolve.mapSource('dotenv', declared.values)];
-  if (dir) sources.push(files.filesSource(dir));
-  if (environment === 'production') {
-    const { platformSettings, fetchPlatformStore } = await import('./secrets/platform.js');
-    const settings = platformSettings(process.env);
-    if (settings) {
-      const store = await fetchPlatformStore({ ...settings, deadlineMs: timeoutMs });
-      for (const [name, value] of Object.entries(store.variables)) [variables[name], variableSources[name]] = [value, 'platform'];
-      optional.push(...Object.keys(store.secrets));
-      sources.push(resolve.mapSource('platform', store.secrets));
-    } else log.notice('production without SINCH_SECRETS_URL: secrets come only from the environment and mounted files');
-  } else {
-    // Opened on first use, so a boot whose keys all came from env or files never touches the keychain.
-    let store: LocalStore | undefined;
-    const local: SecretSource = {
-      get name() {
-        return store?.source ?? 'keychain';
-      },
-      read: async (keys) => resolve.storeSource((store ??= await localStore(project.name, args, log))).read(keys),
-    };
-    sources.push(sinchConfigSource(homedir(), log), local);
-  }
-  const resolved = await resolve.resolveSecrets(
-    { environment, functionName: project.name, runtime: project.runtime, variables, variableSources, required: declared.keys, optional },
-    sources,
-  );
-  const base = (resolved.missingOptional ?? []).filter((key) => (resolve.BASE_CREDENTIALS as readonly string[]).includes(key));
-  if (base.length && clientsWarning) log.warn(`${base.join(', ')} not found: the ${clientsNeedingBase().join(', ')} clients will be unavailable`);
-  if (enforce && resolved.missing.length) {
-    const message = `missing secrets: ${resolved.missing.join(', ')} (declared in ${declared.path}, found in no source)`;
-    if (!args['allow-missing']) throw new EntrypointError(message, ExitCode.config);
-    log.warn(`${message}; continuing (--allow-missing)`);
-  }
-  return resolved;
-}
-
-/** The development secret store: the OS keychain, or the file store (with a notice) when no keychain is reachable. */
-async function localStore(functionName: string | undefined, args: GlobalArgs, log: Logger): Promise<LocalStore> {
-  const keychain = await import('./secrets/keychain.js');
-  try {
-    return await keychain.openKeychain({ functionName, timeoutMs: storeTimeout(args) });
-  } catch (error) {
-    if (!(error instanceof keychain.KeychainUnreachable)) throw error;
-    const { fileStorePath, openFileStore } = await import('./secrets/filestore.js');
-    const path = fileStorePath(functionName);
-    log.notice(`no keychain reachable (${error.message}); using the file store ${path}`);
-    return openFileStore(path);
-  }
-}
-
-function storeTimeout(args: GlobalArgs): number {
-  const ms = args['secrets-timeout'];
-  if (!(ms > 0)) throw new EntrypointError(`--secrets-timeout: expected milliseconds > 0, got ${ms}`, ExitCode.usage);
-  return ms;
+/** The configuration options out of the command line. */
+function configureOptions(args: GlobalArgs): ConfigureOptions {
+  return {
+    dir: args.dir,
+    environment: args.environment,
+    secretsDir: args['secrets-dir'],
+    allowMissing: args['allow-missing'],
+    storeTimeoutMs: args['secrets-timeout'],
+  };
 }
 
 /** `check`: the resolved plan (sources, SDK clients) without starting anything; exit 78 when a declared key is missing. */
 async function checkCommand(args: GlobalArgs & { json: boolean }): Promise<number> {
   const log = createLogger(process.stderr, { quiet: args.quiet, format: args['log-format'] });
-  const resolved = await loadConfiguration(args, log, { enforce: false });
-  const [{ planClients }, { checkReport, formatCheck }] = await Promise.all([import('./sdk-clients.js'), import('./check.js')]);
+  const resolved = await loadConfiguration({ ...configureOptions(args), enforce: false }, log);
+  const { checkReport, formatCheck } = await import('./check.js');
   const values = { ...resolved.variables, ...Object.fromEntries(resolved.secrets.map((s) => [s.name, s.value])) };
   const plan = checkReport(resolved, planClients(values));
   process.stdout.write(args.json ? `${JSON.stringify(plan, null, 2)}\n` : formatCheck(plan));
@@ -194,11 +135,11 @@ type SecretsArgs = GlobalArgs & { key?: string; value?: string; show?: boolean; 
 /** `secrets add|list|get|delete` on the local store, under the function's namespace from sinch.json. */
 async function secretsCommand(action: 'add' | 'list' | 'get' | 'delete', args: SecretsArgs): Promise<number> {
   const log = createLogger(process.stderr, { quiet: args.quiet, format: args['log-format'] });
-  const [config, prompt, command] = await Promise.all([import('./config.js'), import('./prompt.js'), import('./secrets-command.js')]);
+  const [prompt, command] = await Promise.all([import('./prompt.js'), import('./secrets-command.js')]);
   const tty = process.stdin.isTTY ? (process.stdin as ReadStream) : undefined;
   return command.secretsCommand(action, args, {
-    openStore: () => localStore(config.readSinchJson(args.dir).name, args, log),
-    declare: (key) => (config.declareInDotenv(args.dir, key, log) ? config.readDotenv(args.dir, log).path : undefined),
+    openStore: () => openLocalStore(readSinchJson(args.dir).name, checkStoreTimeout(args['secrets-timeout']), log),
+    declare: (key) => (declareInDotenv(args.dir, key, log) ? readDotenv(args.dir, log).path : undefined),
     readValue: (key) => (tty ? prompt.readHidden(`Value for ${key}: `, tty, process.stderr) : prompt.readPiped(process.stdin)),
     ...(tty ? { confirm: (question: string) => prompt.confirm(question, tty, process.stderr) } : {}),
     out: (line) => process.stdout.write(`${line}\n`),
@@ -209,9 +150,8 @@ async function secretsCommand(action: 'add' | 'list' | 'get' | 'delete', args: S
 /** `redact`: stdin to stdout through one redactor; a closed stdout (EPIPE) ends it quietly. */
 async function redactCommand(args: GlobalArgs): Promise<number> {
   const log = createLogger(process.stderr, { quiet: args.quiet, format: args['log-format'] });
-  const { secrets } = await loadConfiguration(args, log, { clientsWarning: false });
-  const redactor = await redactorFactory(secrets, args, log);
-  const { pipeline } = await import('node:stream/promises');
+  const { secrets } = await loadConfiguration({ ...configureOptions(args), clientsWarning: false }, log);
+  const redactor = redactorFactory(secrets, args, log);
   try {
     await pipeline(process.stdin, redactor(), process.stdout);
   } catch (error) {
@@ -221,8 +161,7 @@ async function redactCommand(args: GlobalArgs): Promise<number> {
 }
 
 /** Compiles the secrets once and returns a maker of redactor streams that share the compiled automaton. */
-async function redactorFactory(secrets: Secret[], args: GlobalArgs, log: Logger): Promise<() => Transform> {
-  const { compileRedaction, createRedactor } = await import('./redact/stream.js');
+function redactorFactory(secrets: Secret[], args: GlobalArgs, log: Logger): () => Transform {
   const minValueBytes = args['min-secret-length'];
   const redaction = compileRedaction(secrets, { minValueBytes, minDerivedBytes: Math.max(8, minValueBytes) });
   for (const name of redaction.tooShort) log.warn(`not masking ${name}: its value is shorter than ${minValueBytes} bytes (--min-secret-length)`);
@@ -238,21 +177,19 @@ async function runCommand(args: GlobalArgs & { 'stop-timeout': number }, argv: s
   const logOptions = { quiet: args.quiet, format: args['log-format'] };
   // Until the redactor exists no secret is known, and our messages never carry a value.
   const bootLog = createLogger(process.stderr, logOptions);
-  const resolved = await loadConfiguration(args, bootLog);
+  const resolved = await loadConfiguration(configureOptions(args), bootLog);
   // The child's command is everything after the first `--`, exactly as given (yargs would turn "010" into 10).
   const given = argv.includes('--') ? argv.slice(argv.indexOf('--') + 1) : [];
   const { command, args: commandArgs } = given.length > 0
     ? { command: given[0]!, args: given.slice(1) }
-    : (await import('./command.js')).deriveCommand(args.dir, resolved.runtime);
+    : deriveCommand(args.dir, resolved.runtime);
 
-  const redactor = await redactorFactory(resolved.secrets, args, bootLog);
+  const redactor = redactorFactory(resolved.secrets, args, bootLog);
   const [stdout, stderr] = [redactor(), redactor()];
   stdout.pipe(process.stdout);
   stderr.pipe(process.stderr);
   const log = createLogger(stderr, logOptions); // ours go through the same redactor as the child's stderr
-  const [{ supervise }, { modeEnvironment }, { takeSignals }] = await Promise.all([
-    import('./supervise.js'), import('./environment.js'), import('./signals.js'),
-  ]);
+  const { supervise } = await import('./supervise.js');
   const secretValues = Object.fromEntries(resolved.secrets.map((s) => [s.name, s.value]));
   return supervise({
     command,

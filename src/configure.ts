@@ -1,0 +1,99 @@
+// The configuration model at boot: sinch.json and .env, then each key's value from the sources in their order.
+import { homedir } from 'node:os';
+import { dirname } from 'node:path';
+import { readDotenv, readSinchJson } from './config.js';
+import { parseEnvironment } from './environment.js';
+import { EntrypointError, ExitCode } from './exit-codes.js';
+import type { Logger } from './log.js';
+import { clientsNeedingBase } from './sdk-clients.js';
+import { envSource } from './secrets/env.js';
+import { filesSource, secretsDir } from './secrets/files.js';
+import { BASE_CREDENTIALS, mapSource, resolveSecrets, storeSource, type LocalStore, type Resolved, type SecretSource } from './secrets/resolve.js';
+import { sinchConfigSource } from './secrets/sinch-config.js';
+
+export interface ConfigureOptions {
+  dir: string;
+  /** --environment; else $SINCH_ENVIRONMENT, else development. */
+  environment?: string;
+  /** --secrets-dir; else /run/secrets when it exists. */
+  secretsDir?: string;
+  allowMissing: boolean;
+  /** Deadline for a secret store: all platform retries together, each keychain call. */
+  storeTimeoutMs: number;
+  /** False for `check`, which reports missing keys instead of failing on them. */
+  enforce?: boolean;
+  /** False for `redact`, to which the SDK clients are irrelevant. */
+  clientsWarning?: boolean;
+}
+
+/**
+ * Resolves the configuration: per key the first non-empty value of the environment, .env, mounted files, then
+ * in development ~/.sinch/config.json and the keychain (or the file store), in production the platform store.
+ * Every missing declared key at once is exit 78, unless allowed.
+ */
+export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promise<Resolved> {
+  const environment = parseEnvironment(o.environment, process.env.SINCH_ENVIRONMENT);
+  checkStoreTimeout(o.storeTimeoutMs);
+  const project = readSinchJson(o.dir);
+  if (!project.found) log.notice(`no sinch.json in ${dirname(project.path)}: no variables, secrets not scoped to a function`);
+  const declared = readDotenv(o.dir, log);
+  const variables = { ...project.variables };
+  const variableSources: Record<string, 'sinch.json' | 'platform'> = {};
+  for (const name of Object.keys(variables)) variableSources[name] = 'sinch.json';
+  const optional: string[] = BASE_CREDENTIALS.filter((key) => !declared.keys.includes(key));
+  const dir = secretsDir(o.secretsDir);
+  const sources: SecretSource[] = [envSource(process.env), mapSource('dotenv', declared.values)];
+  if (dir) sources.push(filesSource(dir));
+  if (environment === 'production') {
+    const { platformSettings, fetchPlatformStore } = await import('./secrets/platform.js');
+    const settings = platformSettings(process.env);
+    if (settings) {
+      const store = await fetchPlatformStore({ ...settings, deadlineMs: o.storeTimeoutMs });
+      for (const [name, value] of Object.entries(store.variables)) [variables[name], variableSources[name]] = [value, 'platform'];
+      optional.push(...Object.keys(store.secrets));
+      sources.push(mapSource('platform', store.secrets));
+    } else log.notice('production without SINCH_SECRETS_URL: secrets come only from the environment and mounted files');
+  } else {
+    // Opened on first use, so a boot whose keys all came from env or files never touches the keychain.
+    let store: LocalStore | undefined;
+    const local: SecretSource = {
+      get name() {
+        return store?.source ?? 'keychain';
+      },
+      read: async (keys) => storeSource((store ??= await openLocalStore(project.name, o.storeTimeoutMs, log))).read(keys),
+    };
+    sources.push(sinchConfigSource(homedir(), log), local);
+  }
+  const resolved = await resolveSecrets(
+    { environment, functionName: project.name, runtime: project.runtime, variables, variableSources, required: declared.keys, optional },
+    sources,
+  );
+  const base = (resolved.missingOptional ?? []).filter((key) => (BASE_CREDENTIALS as readonly string[]).includes(key));
+  if (base.length && o.clientsWarning !== false) log.warn(`${base.join(', ')} not found: the ${clientsNeedingBase().join(', ')} clients will be unavailable`);
+  if (o.enforce !== false && resolved.missing.length) {
+    const message = `missing secrets: ${resolved.missing.join(', ')} (declared in ${declared.path}, found in no source)`;
+    if (!o.allowMissing) throw new EntrypointError(message, ExitCode.config);
+    log.warn(`${message}; continuing (--allow-missing)`);
+  }
+  return resolved;
+}
+
+/** Rejects a --secrets-timeout that is not a positive number of milliseconds (exit 64), before any file is read. */
+export function checkStoreTimeout(ms: number): number {
+  if (!(ms > 0)) throw new EntrypointError(`--secrets-timeout: expected milliseconds > 0, got ${ms}`, ExitCode.usage);
+  return ms;
+}
+
+/** The development secret store: the OS keychain, or the file store (with a notice) when no keychain is reachable. */
+export async function openLocalStore(functionName: string | undefined, timeoutMs: number, log: Logger): Promise<LocalStore> {
+  const keychain = await import('./secrets/keychain.js');
+  try {
+    return await keychain.openKeychain({ functionName, timeoutMs });
+  } catch (error) {
+    if (!(error instanceof keychain.KeychainUnreachable)) throw error;
+    const { fileStorePath, openFileStore } = await import('./secrets/filestore.js');
+    const path = fileStorePath(functionName);
+    log.notice(`no keychain reachable (${error.message}); using the file store ${path}`);
+    return openFileStore(path);
+  }
+}
