@@ -155,8 +155,8 @@ function gramFilter(needles: readonly Needle[], shortest: number): { grams: Uint
   let windows = 0;
   for (const { bytes } of needles) windows += bytes.length - 3;
   // 64 bits per window with two hashes: about 3% of bits set, so about 0.1% of probes are false hits, each of
-  // which costs the automaton a run of up to `longest` bytes; 2^16..2^26 bits.
-  const bits = Math.min(26, Math.max(16, Math.ceil(Math.log2(windows * 64))));
+  // which costs the automaton a run of up to `longest` bytes; 2^16..2^23 bits (1 MB: beyond that the probes miss the L2 cache and cost more than the false hits they save).
+  const bits = Math.min(23, Math.max(16, Math.ceil(Math.log2(windows * 64))));
   const grams = new Uint32Array(1 << (bits - 5));
   const shift = 32 - bits;
   for (const { bytes } of needles) {

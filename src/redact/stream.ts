@@ -35,6 +35,8 @@ export function createRedactor(redaction: Redaction, options: RedactorOptions = 
   return new Redactor(new Matcher(automaton, masks), options.holdMs ?? 50, options.rawLimit ?? 3);
 }
 
+// Not a line splitter (split2 and the like): those hold a partial line until its newline arrives and buffer a
+// line of any length, where this holds only the bytes that may begin a secret and never more than the longest one.
 class Redactor extends Transform {
   private timer: NodeJS.Timeout | undefined;
 
