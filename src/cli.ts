@@ -5,13 +5,13 @@ import type { ReadStream } from 'node:tty';
 import yargs from 'yargs';
 import { deriveCommand } from './command.js';
 import { declareInDotenv, readDotenv, readSinchJson } from './config.js';
-import { checkStoreTimeout, loadConfiguration, openLocalStore, type ConfigureOptions } from './configure.js';
+import { bootLine, loadConfiguration, openLocalStore, type ConfigureOptions } from './configure.js';
+import { directory, logOptionsIn, usageError, whole, within, MAX_TIMER_MS } from './flags.js';
 import { modeEnvironment } from './environment.js';
 import { EntrypointError, ExitCode } from './exit-codes.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, type Logger, type LoggerOptions } from './log.js';
 import type { Secret } from './redact/needles.js';
 import { compileRedaction, createRedactor } from './redact/stream.js';
-import type { Resolved } from './secrets/resolve.js';
 import { planClients } from './sdk-clients.js';
 import { takeSignals } from './signals.js';
 
@@ -40,19 +40,19 @@ export async function cli(argv: string[]): Promise<number> {
     .scriptName('sinch-entrypoint')
     .usage('$0 [run] [options] -- <command> [args...]')
     .strict()
-    .option('dir', { type: 'string', default: '.', describe: 'Project directory (sinch.json, .env)' })
+    .option('dir', { type: 'string', default: '.', coerce: directory, describe: 'Project directory (sinch.json, .env)' })
     .option('mask', { type: 'string', default: '***', describe: 'Mask text; {name} expands to the secret key' })
-    .option('min-secret-length', { type: 'number', default: 4, describe: 'Shortest secret value (bytes) that is masked' })
-    .option('hold-ms', { type: 'number', default: 50, describe: 'Deadline before held bytes that may begin a secret are released (ms)' })
-    .option('raw-limit', { type: 'number', default: 3, describe: 'At that deadline, up to this many held bytes are output raw; more are masked' })
+    .option('min-secret-length', { type: 'number', default: 4, coerce: whole('min-secret-length', 1), describe: 'Shortest secret value (bytes) that is masked' })
+    .option('hold-ms', { type: 'number', default: 50, coerce: within('hold-ms', 0), describe: 'Deadline before held bytes that may begin a secret are released (ms)' })
+    .option('raw-limit', { type: 'number', default: 3, coerce: whole('raw-limit', 0), describe: 'At that deadline, up to this many held bytes are output raw; more are masked' })
     .option('quiet', { type: 'boolean', default: false, describe: 'Silence our notices' })
     .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Format of our own messages' })
     .option('environment', { type: 'string', describe: 'development or production (default: $SINCH_ENVIRONMENT, else development)' })
     .option('secrets-dir', { type: 'string', describe: 'Directory of mounted secret files, one per key (default: /run/secrets when it exists)' })
     .option('allow-missing', { type: 'boolean', default: false, describe: 'Start even when a declared secret has no value (a warning, not exit 78)' })
-    .option('secrets-timeout', { type: 'number', default: 30_000, describe: 'Deadline for reading a secret store: all platform retries, each keychain call (ms)' })
+    .option('secrets-timeout', { type: 'number', default: 30_000, coerce: within('secrets-timeout', 1), describe: 'Deadline for reading a secret store: all platform retries, each keychain call (ms)' })
     .command(['run', '$0'], 'Run the function (the command after --, else one derived from sinch.json) with its configuration, masking secrets in its output', (y) =>
-      y.option('stop-timeout', { type: 'number', default: 10, describe: 'Seconds the function has to stop after SIGTERM/SIGINT before SIGKILL' }), async (args) => {
+      y.option('stop-timeout', { type: 'number', default: 10, coerce: within('stop-timeout', 0, MAX_TIMER_MS / 1000), describe: 'Seconds the function has to stop after SIGTERM/SIGINT before SIGKILL' }), async (args) => {
       code = await runCommand(args, argv);
     })
     .command('redact', "Filter stdin to stdout, masking the project's secrets", (y) => y, async (args) => {
@@ -82,16 +82,21 @@ export async function cli(argv: string[]): Promise<number> {
     .help()
     .version(SINCH_ENTRYPOINT_VERSION)
     .fail((message, error) => {
-      // A command given without `--` (Docker's CMD appended to an ENTRYPOINT that lacks it) reaches here.
-      const hint = /^Unknown argument/.test(message) && !argv.includes('--') ? ' (put the command to run after --)' : '';
-      throw error ?? new EntrypointError(message + hint, ExitCode.usage);
+      // yargs reports its own usage errors (and our `coerce` checks) as YError; a handler's error passes through.
+      if (error && error.name !== 'YError') throw error;
+      throw usageError(message ?? error?.message ?? 'usage error', argv);
     });
   try {
     await parser.parseAsync();
   } catch (error) {
-    return report(error, createLogger(process.stderr));
+    return report(error, createLogger(process.stderr, logOptionsIn(argv)));
   }
   return code;
+}
+
+/** How our messages look, from the parsed flags (errors before or from parsing read argv: `logOptionsIn`). */
+function logOptions(args: GlobalArgs): LoggerOptions {
+  return { quiet: args.quiet, format: args['log-format'] };
 }
 
 /** Maps a failure to one line on stderr and its exit code; never prints a stack for a user error. */
@@ -117,11 +122,12 @@ function configureOptions(args: GlobalArgs): ConfigureOptions {
 
 /** `check`: the resolved plan (sources, SDK clients) without starting anything; exit 78 when a declared key is missing. */
 async function checkCommand(args: GlobalArgs & { json: boolean }): Promise<number> {
-  const log = createLogger(process.stderr, { quiet: args.quiet, format: args['log-format'] });
+  const log = createLogger(process.stderr, logOptions(args));
   const resolved = await loadConfiguration({ ...configureOptions(args), enforce: false }, log);
   const { checkReport, formatCheck } = await import('./check.js');
   const values = { ...resolved.variables, ...Object.fromEntries(resolved.secrets.map((s) => [s.name, s.value])) };
-  const plan = checkReport(resolved, planClients(values));
+  // The child would inherit our environment too: a client unlocked by `docker run -e` counts.
+  const plan = checkReport(resolved, planClients({ ...process.env, ...values }));
   process.stdout.write(args.json ? `${JSON.stringify(plan, null, 2)}\n` : formatCheck(plan));
   if (resolved.missing.length === 0) return ExitCode.ok;
   const message = `missing secrets: ${resolved.missing.join(', ')}`;
@@ -134,11 +140,11 @@ type SecretsArgs = GlobalArgs & { key?: string; value?: string; show?: boolean; 
 
 /** `secrets add|list|get|delete` on the local store, under the function's namespace from sinch.json. */
 async function secretsCommand(action: 'add' | 'list' | 'get' | 'delete', args: SecretsArgs): Promise<number> {
-  const log = createLogger(process.stderr, { quiet: args.quiet, format: args['log-format'] });
+  const log = createLogger(process.stderr, logOptions(args));
   const [prompt, command] = await Promise.all([import('./prompt.js'), import('./secrets-command.js')]);
   const tty = process.stdin.isTTY ? (process.stdin as ReadStream) : undefined;
   return command.secretsCommand(action, args, {
-    openStore: () => openLocalStore(readSinchJson(args.dir).name, checkStoreTimeout(args['secrets-timeout']), log),
+    openStore: () => openLocalStore(readSinchJson(args.dir).name, args['secrets-timeout'], log),
     declare: (key) => (declareInDotenv(args.dir, key, log) ? readDotenv(args.dir, log).path : undefined),
     readValue: (key) => (tty ? prompt.readHidden(`Value for ${key}: `, tty, process.stderr) : prompt.readPiped(process.stdin)),
     ...(tty ? { confirm: (question: string) => prompt.confirm(question, tty, process.stderr) } : {}),
@@ -149,9 +155,9 @@ async function secretsCommand(action: 'add' | 'list' | 'get' | 'delete', args: S
 
 /** `redact`: stdin to stdout through one redactor; a closed stdout (EPIPE) ends it quietly. */
 async function redactCommand(args: GlobalArgs): Promise<number> {
-  const log = createLogger(process.stderr, { quiet: args.quiet, format: args['log-format'] });
-  const { secrets } = await loadConfiguration({ ...configureOptions(args), clientsWarning: false }, log);
-  const redactor = redactorFactory(secrets, args, log);
+  const log = createLogger(process.stderr, logOptions(args));
+  const { secrets, credentials = [] } = await loadConfiguration({ ...configureOptions(args), clientsWarning: false }, log);
+  const redactor = redactorFactory([...secrets, ...credentials], args, log);
   try {
     await pipeline(process.stdin, redactor(), process.stdout);
   } catch (error) {
@@ -173,10 +179,8 @@ function redactorFactory(secrets: Secret[], args: GlobalArgs, log: Logger): () =
 /** `run` (the default command): the function as our child with its configuration, both its outputs masked. */
 async function runCommand(args: GlobalArgs & { 'stop-timeout': number }, argv: string[]): Promise<number> {
   const stopTimeout = args['stop-timeout'];
-  if (!(stopTimeout >= 0)) throw new EntrypointError(`--stop-timeout: expected seconds >= 0, got ${stopTimeout}`, ExitCode.usage);
-  const logOptions = { quiet: args.quiet, format: args['log-format'] };
   // Until the redactor exists no secret is known, and our messages never carry a value.
-  const bootLog = createLogger(process.stderr, logOptions);
+  const bootLog = createLogger(process.stderr, logOptions(args));
   const resolved = await loadConfiguration(configureOptions(args), bootLog);
   // The child's command is everything after the first `--`, exactly as given (yargs would turn "010" into 10).
   const given = argv.includes('--') ? argv.slice(argv.indexOf('--') + 1) : [];
@@ -184,17 +188,22 @@ async function runCommand(args: GlobalArgs & { 'stop-timeout': number }, argv: s
     ? { command: given[0]!, args: given.slice(1) }
     : deriveCommand(args.dir, resolved.runtime);
 
-  const redactor = redactorFactory(resolved.secrets, args, bootLog);
+  const redactor = redactorFactory([...resolved.secrets, ...(resolved.credentials ?? [])], args, bootLog);
   const [stdout, stderr] = [redactor(), redactor()];
-  stdout.pipe(process.stdout);
-  stderr.pipe(process.stderr);
-  const log = createLogger(stderr, logOptions); // ours go through the same redactor as the child's stderr
+  for (const [from, to] of [[stdout, process.stdout], [stderr, process.stderr]] as const) {
+    from.pipe(to);
+    // A reader that went away (EPIPE: `| head`) is no reason to stop supervising: that output is dropped.
+    to.on('error', () => from.unpipe(to).resume());
+  }
+  const log = createLogger(stderr, logOptions(args)); // ours go through the same redactor as the child's stderr
   const { supervise } = await import('./supervise.js');
   const secretValues = Object.fromEntries(resolved.secrets.map((s) => [s.name, s.value]));
+  // The platform store is ours to read, not the function's: its address and token stay out of the child's environment.
+  const { SINCH_SECRETS_URL: _url, SINCH_SECRETS_TOKEN: _token, SINCH_SECRETS_TOKEN_FILE: _file, ...inherited } = process.env;
   return supervise({
     command,
     args: commandArgs,
-    env: { ...process.env, ...resolved.variables, ...secretValues, ...modeEnvironment(resolved.environment) },
+    env: { ...inherited, ...resolved.variables, ...secretValues, ...modeEnvironment(resolved.environment) },
     stdout,
     stderr,
     stopTimeoutMs: stopTimeout * 1000,
@@ -202,18 +211,4 @@ async function runCommand(args: GlobalArgs & { 'stop-timeout': number }, argv: s
     signals: takeSignals,
     onStart: (pid) => log.notice(...bootLine(resolved, [command, ...commandArgs], pid)),
   });
-}
-
-/** The one boot line: mode, counts by source (never a value), the command, the child's pid, ms since we started. */
-function bootLine(r: Resolved, command: string[], pid: number): [string, Record<string, unknown>] {
-  const bootMs = Math.round(performance.now());
-  const count = (sources: string[]): Record<string, number> =>
-    sources.reduce<Record<string, number>>((counts, s) => ({ ...counts, [s]: (counts[s] ?? 0) + 1 }), {});
-  const variables = count(Object.keys(r.variables).map((name) => r.variableSources?.[name] ?? 'sinch.json'));
-  const secrets = count(r.secrets.map((s) => s.source));
-  const show = (counts: Record<string, number>, total: number, noun: string): string =>
-    `${total} ${noun}${total > 0 ? ` (${Object.entries(counts).map(([s, n]) => `${s} ${n}`).join(', ')})` : ''}`;
-  const text = `${r.environment}: ${show(variables, Object.keys(r.variables).length, 'variables')}, ` +
-    `${show(secrets, r.secrets.length, 'secrets')}; started ${command.join(' ')} (pid ${pid}) in ${bootMs} ms`;
-  return [text, { mode: r.environment, variables, secrets, command, pid, bootMs }];
 }

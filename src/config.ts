@@ -98,7 +98,8 @@ export function readDotenv(dir: string, log: Logger): Declarations {
     if (!match) throw new EntrypointError(`${path}:${line}: expected KEY=VALUE`, ExitCode.config);
     const [, key, rest] = match as unknown as [string, string, string];
     if (!KEY_PATTERN.test(key)) {
-      throw new EntrypointError(`${path}:${line}: key "${printable(key)}" must match [A-Z0-9_]+`, ExitCode.config);
+      // Not shown: a line that is not KEY=... is most often a pasted value.
+      throw new EntrypointError(`${path}:${line}: the key must match [A-Z0-9_]+ (not shown)`, ExitCode.config);
     }
     if (seen.has(key)) log.warn(`${path}:${line}: ${key} is declared again (first on line ${seen.get(key)}); the later value wins`);
     else seen.set(key, line);
@@ -176,7 +177,7 @@ function describe(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(printable(value).slice(0, 40)) : typeof value;
 }
 
-// A key is not a secret, but keep control characters out of the terminal.
+// sinch.json is committed and holds no secret, but keep control characters out of the terminal.
 function printable(key: string): string {
   return key.replace(/[^\x20-\x7e]/g, '?').slice(0, 64);
 }

@@ -6,7 +6,7 @@ import { parseEnvironment } from './environment.js';
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import type { Logger } from './log.js';
 import { clientsNeedingBase } from './sdk-clients.js';
-import { envSource } from './secrets/env.js';
+import { CLI_ALIASES, envSource } from './secrets/env.js';
 import { filesSource, secretsDir } from './secrets/files.js';
 import { BASE_CREDENTIALS, mapSource, resolveSecrets, storeSource, type LocalStore, type Resolved, type SecretSource } from './secrets/resolve.js';
 import { sinchConfigSource } from './secrets/sinch-config.js';
@@ -33,21 +33,25 @@ export interface ConfigureOptions {
  */
 export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promise<Resolved> {
   const environment = parseEnvironment(o.environment, process.env.SINCH_ENVIRONMENT);
-  checkStoreTimeout(o.storeTimeoutMs);
   const project = readSinchJson(o.dir);
   if (!project.found) log.notice(`no sinch.json in ${dirname(project.path)}: no variables, secrets not scoped to a function`);
   const declared = readDotenv(o.dir, log);
   const variables = { ...project.variables };
-  const variableSources: Record<string, 'sinch.json' | 'platform'> = {};
+  const variableSources: Record<string, 'sinch.json' | 'platform' | 'env'> = {};
   for (const name of Object.keys(variables)) variableSources[name] = 'sinch.json';
   const optional: string[] = BASE_CREDENTIALS.filter((key) => !declared.keys.includes(key));
   const dir = secretsDir(o.secretsDir);
   const sources: SecretSource[] = [envSource(process.env), mapSource('dotenv', declared.values)];
+  // Set, they may differ from the key they stand in for, and the child inherits them: mask them as well.
+  const credentials = Object.values(CLI_ALIASES).filter((name) => process.env[name]).map((name) => ({ name, value: process.env[name]! }));
   if (dir) sources.push(filesSource(dir));
   if (environment === 'production') {
     const { platformSettings, fetchPlatformStore } = await import('./secrets/platform.js');
     const settings = platformSettings(process.env);
     if (settings) {
+      credentials.push({ name: 'SINCH_SECRETS_TOKEN', value: settings.token });
+      // A signed URL carries its credential in the query.
+      for (const value of settings.url.searchParams.values()) credentials.push({ name: 'SINCH_SECRETS_URL', value });
       const store = await fetchPlatformStore({ ...settings, deadlineMs: o.storeTimeoutMs });
       for (const [name, value] of Object.entries(store.variables)) [variables[name], variableSources[name]] = [value, 'platform'];
       optional.push(...Object.keys(store.secrets));
@@ -64,10 +68,13 @@ export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promi
     };
     sources.push(sinchConfigSource(homedir(), log), local);
   }
+  // As for secrets, the environment comes first: `docker run -e COMPANY_NAME=...` overrides sinch.json.
+  for (const name of Object.keys(variables)) if (process.env[name]) [variables[name], variableSources[name]] = [process.env[name]!, 'env'];
   const resolved = await resolveSecrets(
     { environment, functionName: project.name, runtime: project.runtime, variables, variableSources, required: declared.keys, optional },
     sources,
   );
+  resolved.credentials = credentials;
   const base = (resolved.missingOptional ?? []).filter((key) => (BASE_CREDENTIALS as readonly string[]).includes(key));
   if (base.length && o.clientsWarning !== false) log.warn(`${base.join(', ')} not found: the ${clientsNeedingBase().join(', ')} clients will be unavailable`);
   if (o.enforce !== false && resolved.missing.length) {
@@ -76,12 +83,6 @@ export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promi
     log.warn(`${message}; continuing (--allow-missing)`);
   }
   return resolved;
-}
-
-/** Rejects a --secrets-timeout that is not a positive number of milliseconds (exit 64), before any file is read. */
-export function checkStoreTimeout(ms: number): number {
-  if (!(ms > 0)) throw new EntrypointError(`--secrets-timeout: expected milliseconds > 0, got ${ms}`, ExitCode.usage);
-  return ms;
 }
 
 /** The development secret store: the OS keychain, or the file store (with a notice) when no keychain is reachable. */
@@ -96,4 +97,18 @@ export async function openLocalStore(functionName: string | undefined, timeoutMs
     log.notice(`no keychain reachable (${error.message}); using the file store ${path}`);
     return openFileStore(path);
   }
+}
+
+/** The one boot line: mode, counts by source (never a value), the command, the child's pid, ms since we started. */
+export function bootLine(r: Resolved, command: string[], pid: number): [string, Record<string, unknown>] {
+  const bootMs = Math.round(performance.now());
+  const count = (sources: string[]): Record<string, number> =>
+    sources.reduce<Record<string, number>>((counts, s) => ({ ...counts, [s]: (counts[s] ?? 0) + 1 }), {});
+  const variables = count(Object.keys(r.variables).map((name) => r.variableSources?.[name] ?? 'sinch.json'));
+  const secrets = count(r.secrets.map((s) => s.source));
+  const show = (counts: Record<string, number>, total: number, noun: string): string =>
+    `${total} ${noun}${total > 0 ? ` (${Object.entries(counts).map(([s, n]) => `${s} ${n}`).join(', ')})` : ''}`;
+  const text = `${r.environment}: ${show(variables, Object.keys(r.variables).length, 'variables')}, ` +
+    `${show(secrets, r.secrets.length, 'secrets')}; started ${command.join(' ')} (pid ${pid}) in ${bootMs} ms`;
+  return [text, { mode: r.environment, variables, secrets, command, pid, bootMs }];
 }

@@ -28,6 +28,8 @@ export interface SuperviseOptions {
 
 /** After the child exits, how long its pipes may stay silent (held open by a descendant) before we stop reading. */
 const DRAIN_IDLE_MS = 1000;
+/** ...and how long a descendant that keeps writing may keep us from exiting with the child's code. */
+const DRAIN_MAX_MS = 5000;
 
 /** Where util-linux's setpriv lives on Debian-based images (util-linux is essential there). */
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'];
@@ -74,8 +76,13 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
 
   let stopping = false;
   let killTimer: NodeJS.Timeout | undefined;
+  let stopDraining = (): void => {};
   const release = o.signals((signal) => {
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
+      // The child is gone and we only wait for its pipes: a stop request ends that wait.
+      if (signal === 'SIGTERM' || signal === 'SIGINT') stopDraining();
+      return;
+    }
     if (signal === 'SIGTERM' || signal === 'SIGINT') {
       if (stopping) {
         o.log.warn(`second ${signal}: sending SIGKILL to the child now`);
@@ -97,7 +104,7 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
 
   const { code, signal, spawnError } = await exited;
   clearTimeout(killTimer);
-  await drain(pipes, ended, [o.stdout, o.stderr], o.log);
+  await drain(pipes, ended, [o.stdout, o.stderr], o.log, (stop) => (stopDraining = stop));
   if (spawnError) o.log.error(`cannot start ${o.command}: ${spawnError}`);
   else o.log.notice(signal ? `child killed by ${signal} (exit ${code})` : `child exited with code ${code}`);
   await endAll(o);
@@ -105,9 +112,13 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
   return code;
 }
 
-/** Waits for the child's pipes to reach end of file; gives up on them once they stay silent (a descendant holds them). */
-async function drain(pipes: Readable[], ended: Promise<unknown>, to: Writable[], log: Logger): Promise<void> {
+/**
+ * Waits for the child's pipes to reach end of file. A descendant may hold them open: we give up once they stay
+ * silent for DRAIN_IDLE_MS, after DRAIN_MAX_MS in all, or at a stop request (`onStop` receives the trigger).
+ */
+async function drain(pipes: Readable[], ended: Promise<unknown>, to: Writable[], log: Logger, onStop: (stop: () => void) => void): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
+  let cap: NodeJS.Timeout | undefined;
   const stalled = new Promise<boolean>((done) => {
     const arm = (): void => {
       clearTimeout(timer);
@@ -115,10 +126,13 @@ async function drain(pipes: Readable[], ended: Promise<unknown>, to: Writable[],
       timer = setTimeout(() => (to.some((w) => w.writableNeedDrain) ? arm() : done(true)), DRAIN_IDLE_MS);
     };
     arm();
+    cap = setTimeout(() => done(true), DRAIN_MAX_MS);
+    onStop(() => done(true));
     for (const pipe of pipes) pipe.on('data', arm);
   });
   const stuck = await Promise.race([ended.then(() => false), stalled]);
   clearTimeout(timer);
+  clearTimeout(cap);
   if (stuck) {
     log.warn('the child exited but a process it left behind holds its output open; no longer reading it');
     for (const pipe of pipes) pipe.destroy();
@@ -163,7 +177,8 @@ function withDeathSignal(command: string, args: string[]): [string, string[]] {
 
 /** Our output may be a terminal while the child's is a pipe to us: ask Node and .NET to keep colours, unless told not to. */
 function withColour(env: Record<string, string | undefined>): Record<string, string | undefined> {
-  if (!(isatty(1) || isatty(2)) || env.NO_COLOR) return env;
+  // Both, or colour codes would land in the file one of them is redirected to.
+  if (!(isatty(1) && isatty(2)) || env.NO_COLOR) return env;
   return {
     ...env,
     FORCE_COLOR: env.FORCE_COLOR ?? '1',

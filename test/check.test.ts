@@ -101,13 +101,13 @@ describe('check in development', () => {
     assert.deepEqual([json.exitCode, json.stderr.trim()], [78, `sinch-entrypoint: error: ${join(broken, 'sinch.json')}:3:24: invalid JSON (Expected double-quoted property name)`]);
     const env = makeProject({ 'sinch.json': '{}', '.env': 'OK=\nnot-a-key=1\n' });
     const dotenv = await runBin(['check'], { cwd: env });
-    assert.deepEqual([dotenv.exitCode, dotenv.stderr.trim()], [78, `sinch-entrypoint: error: ${join(env, '.env')}:2: key "not-a-key" must match [A-Z0-9_]+`]);
+    assert.deepEqual([dotenv.exitCode, dotenv.stderr.trim()], [78, `sinch-entrypoint: error: ${join(env, '.env')}:2: the key must match [A-Z0-9_]+ (not shown)`]);
     const flag = await runBin(['check', '--environment', 'staging'], { cwd: env });
     assert.deepEqual([flag.exitCode, flag.stderr.trim()], [64, 'sinch-entrypoint: error: --environment: expected development or production, got "staging"']);
     const variable = await runBin(['check'], { cwd: env, env: { SINCH_ENVIRONMENT: 'staging' } });
     assert.equal(variable.exitCode, 78);
     const timeout = await runBin(['check', '--secrets-timeout', '0'], { cwd: broken });
-    assert.deepEqual([timeout.exitCode, timeout.stderr.trim()], [64, 'sinch-entrypoint: error: --secrets-timeout: expected milliseconds > 0, got 0']);
+    assert.deepEqual([timeout.exitCode, timeout.stderr.trim()], [64, 'sinch-entrypoint: error: --secrets-timeout: expected a number from 1 to 2147483647']);
   });
 });
 

@@ -110,8 +110,8 @@ describe('.env', () => {
 
   test('a key outside [A-Z0-9_]+ is exit 78 with its line number', () => {
     const dir = project({ '.env': 'GOOD=\n\nlower_case=\n' });
-    expectConfigError(() => readDotenv(dir, recorder()), new RegExp(`${join(dir, '.env')}:3: key "lower_case" must match \\[A-Z0-9_\\]\\+`));
-    expectConfigError(() => readDotenv(project({ '.env': 'MY-KEY=1' }), recorder()), /:1: key "MY-KEY" must match/);
+    expectConfigError(() => readDotenv(dir, recorder()), new RegExp(`${join(dir, '.env')}:3: the key must match \\[A-Z0-9_\\]\\+ \\(not shown\\)`));
+    expectConfigError(() => readDotenv(project({ '.env': 'MY-KEY=1' }), recorder()), /:1: the key must match [^"]*$/);
   });
 
   test('a line without = names its line but never echoes it (it may be a pasted secret)', () => {

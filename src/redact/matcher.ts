@@ -135,7 +135,13 @@ export class Matcher {
   release(rawLimit: number): Buffer[] {
     const held = this.pos - this.emitted;
     if (held === 0) return [];
-    if (held > rawLimit) {
+    // The partial secret the held bytes belong to may have begun before them: bytes of it that an earlier release
+    // let out raw count against the limit (else a writer pausing every few bytes would leak it all), and one that
+    // began under a mask stays under it.
+    const start = this.pos - this.a.depth[this.state]!;
+    const rawBefore = Math.max(0, this.emitted - Math.max(start, this.maskEnd));
+    const continuesMask = start < this.maskEnd && this.maskEnd === this.emitted;
+    if (held + rawBefore > rawLimit || continuesMask) {
       if (this.maskEnd !== this.emitted) this.out.push(this.masks[this.pending[0]?.name ?? this.a.prefixName[this.state]!]!);
       this.pending = [];
       this.maskEnd = this.emitted = this.pos;

@@ -63,10 +63,16 @@ export function needlesFor(secrets: readonly Secret[], policy: NeedlePolicy = de
 function encodings(value: string): (string | Buffer)[] {
   // Letters, digits and `_.-` are left alone by every JSON and URL encoder: only base64 differs.
   if (/^[\w.-]*$/.test(value)) return base64Cores(Buffer.from(value, 'utf8'));
-  const forms: (string | Buffer)[] = [];
-  const json = JSON.stringify(value).slice(1, -1);
   const dotnet = dotnetJsonEscape(value);
-  forms.push(json, dotnet, dotnet.replace(/\\u[0-9A-F]{4}/g, (u) => u.toLowerCase()));
+  const forms: (string | Buffer)[] = [
+    JSON.stringify(value).slice(1, -1),
+    dotnet,
+    dotnet.replace(/\\u[0-9A-F]{4}/g, (u) => u.toLowerCase()),
+    // Python's json.dumps (ensure_ascii): everything outside ASCII as \uxxxx.
+    jsonEscape(value, '\\"', (code) => code > 0x7f, false),
+    // Go's encoding/json: HTML-safe, `< > &` and U+2028/U+2029 as \uxxxx.
+    jsonEscape(value, '\\"', (code) => code === 0x3c || code === 0x3e || code === 0x26 || code === 0x2028 || code === 0x2029, false),
+  ];
   const uri = encodeURIComponent(value);
   const form = new URLSearchParams({ v: value }).toString().slice(2);
   for (const percent of [uri, uri.replace(/%20/g, '+'), form]) forms.push(percent, percent.replace(/%[0-9A-F]{2}/g, (p) => p.toLowerCase()));
@@ -79,21 +85,26 @@ function encodings(value: string): (string | Buffer)[] {
  * plus the HTML-sensitive `+ < > & ' \`` and everything outside printable ASCII as \uXXXX (upper-case hex).
  */
 export function dotnetJsonEscape(value: string): string {
+  return jsonEscape(value, '\\u0022', (code) => code > 0x7e || '+<>&\'`'.includes(String.fromCharCode(code)), true);
+}
+
+/** A JSON string body: `\\`, short escapes for controls, `quote` for `"`, and \uXXXX for each UTF-16 unit `unicode` picks. */
+function jsonEscape(value: string, quote: string, unicode: (code: number) => boolean, upper: boolean): string {
   let out = '';
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);
-    const ch = value[i]!;
-    if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\b') out += '\\b';
-    else if (ch === '\f') out += '\\f';
-    else if (code < 0x20 || code > 0x7e || `"+<>&'\``.includes(ch)) out += '\\u' + code.toString(16).toUpperCase().padStart(4, '0');
-    else out += ch;
+    const short = SHORT_ESCAPES[value[i]!];
+    if (short !== undefined) out += short;
+    else if (code === 0x22) out += quote;
+    else if (code < 0x20 || unicode(code)) {
+      const hex = code.toString(16).padStart(4, '0');
+      out += '\\u' + (upper ? hex.toUpperCase() : hex);
+    } else out += value[i];
   }
   return out;
 }
+
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' };
 
 /**
  * The part of the base64 and base64url encoding of `bytes` that depends on nothing but `bytes`, at each of the

@@ -68,7 +68,13 @@ class Redactor extends Transform {
   /** The deadline counts from the last input: a writer still writing keeps a partial match together. */
   private arm(): void {
     if (this.timer) this.timer.refresh();
-    else this.timer = setTimeout(() => this.output(this.matcher.release(this.rawLimit)), this.holdMs).unref();
+    else this.timer = setTimeout(() => this.deadline(), this.holdMs).unref();
+  }
+
+  /** Input already waiting in our buffer (a slow reader holds it back) is no pause of the writer's: wait for it. */
+  private deadline(): void {
+    if (this.writableLength > 0) this.arm();
+    else this.output(this.matcher.release(this.rawLimit));
   }
 
   private disarm(): void {

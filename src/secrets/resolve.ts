@@ -25,9 +25,11 @@ export interface Resolved {
   /** Declared keys (in .env, or declared base credentials) with no value anywhere. */
   missing: string[];
   /** Where each variable came from. */
-  variableSources?: Record<string, 'sinch.json' | 'platform'>;
+  variableSources?: Record<string, 'sinch.json' | 'platform' | 'env'>;
   /** Base credentials not declared in .env and found nowhere: a warning, not an error. */
   missingOptional?: string[];
+  /** Secret values of our own settings (the store's token, the Sinch CLI's SINCH_* overrides): masked too. */
+  credentials?: { name: string; value: string }[];
 }
 
 /** One place secret values can come from; every source answers the same small question. */

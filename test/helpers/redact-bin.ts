@@ -10,7 +10,8 @@ export const bin = fileURLToPath(new URL('../../dist/main.js', import.meta.url))
 /** A project directory whose .env gives these secrets non-empty values (HOME inside it, so no store is shared). */
 export function project(secrets: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'redact-'));
-  writeFileSync(join(dir, '.env'), Object.entries(secrets).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n') + '\n');
+  // dotenv keeps single-quoted values literally; a value holding a quote or newline is not needed here.
+  writeFileSync(join(dir, '.env'), Object.entries(secrets).map(([k, v]) => `${k}='${v}'`).join('\n') + '\n');
   return dir;
 }
 

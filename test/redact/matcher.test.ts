@@ -101,6 +101,42 @@ const secretText = fc.oneof(
 );
 
 describe('matcher property', () => {
+  it('whenever held bytes are released, no occurrence shows more than the raw limit', () => {
+    // Filler '#' and the mask '*' occur in no needle, so any raw window of a needle in the output came from an
+    // occurrence in the input.
+    const value = fc.array(fc.constantFrom(...'ab.+/ =%"é😀\n'.split(/(?:)/u)), { minLength: 4, maxLength: 10 }).map((cs) => cs.join(''));
+    fc.assert(
+      fc.property(
+        fc.array(value, { minLength: 1, maxLength: 3 }),
+        fc.array(fc.oneof(fc.nat(20), fc.constant(-1)), { minLength: 1, maxLength: 10 }),
+        fc.array(fc.record({ cut: fc.nat(), release: fc.boolean() }), { maxLength: 12 }),
+        fc.integer({ min: 0, max: 3 }),
+        (values, parts, steps, rawLimit) => {
+          const { needles } = needlesFor(values.map((v, i) => ({ name: `S${i}`, value: v })));
+          fc.pre(needles.length > 0);
+          const input = Buffer.concat(parts.map((p) => (p < 0 ? Buffer.from('##') : needles[p % needles.length]!.bytes)));
+          const matcher = new Matcher(compile(needles), needles.map(() => MASK));
+          const out: Buffer[] = [];
+          let from = 0;
+          for (const { cut, release } of [...steps].sort((a, b) => (a.cut % (input.length + 1)) - (b.cut % (input.length + 1)))) {
+            const to = cut % (input.length + 1);
+            out.push(...matcher.push(input.subarray(from, to)));
+            from = to;
+            if (release) out.push(...matcher.release(rawLimit));
+          }
+          out.push(...matcher.push(input.subarray(from)), ...matcher.release(rawLimit));
+          const got = Buffer.concat(out);
+          for (const { bytes } of needles) {
+            for (let i = 0; i + rawLimit < bytes.length; i++) {
+              assert.equal(got.indexOf(bytes.subarray(i, i + rawLimit + 1)), -1, `${rawLimit + 1} raw bytes of a needle in ${JSON.stringify(got.toString())}`);
+            }
+          }
+        },
+      ),
+      { numRuns: Math.ceil(Number(process.env.FUZZ_RUNS ?? 10_000) / 2) },
+    );
+  });
+
   it('output never contains a needle and equals the whole-buffer reference, whatever the chunking', () => {
     fc.assert(
       fc.property(

@@ -1,5 +1,6 @@
 // What is masked: each encoding a program may print a secret in, multi-line values, and the length policy.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { compile } from '../../src/redact/automaton.js';
 import { Matcher } from '../../src/redact/matcher.js';
@@ -30,6 +31,19 @@ describe('needles', () => {
     assert.equal(escaped, 'p@ss w0rd\\u002B\\u0022\\u003Ctag\\u003E\\u0026\\u0027\\u00E9\\uD83D\\uDE00/?');
     assert.equal(redact([secret], `{"key":"${escaped}"}`), '{"key":"***"}');
     assert.equal(redact([secret], `{"key":"${escaped.toLowerCase()}"}`), '{"key":"***"}');
+  });
+
+  it("masks what Python's json.dumps writes (ensure_ascii), checked against the real encoder", (t) => {
+    const python = spawnSync('python3', ['-c', 'import json, sys; print(json.dumps(sys.argv[1])[1:-1])', secret.value], { encoding: 'utf8' });
+    if (python.status !== 0) return t.skip('no python3 here');
+    const written = python.stdout.trimEnd();
+    assert.match(written, /\\u00e9/);
+    assert.equal(redact([secret], `{"key": "${written}"}`), '{"key": "***"}');
+  });
+
+  it("masks Go's HTML-safe JSON (encoding/json: < > & as \\u003c ...)", () => {
+    const s = { name: 'K', value: 'a<b>&c"d' };
+    assert.equal(redact([s], '"a\\u003cb\\u003e\\u0026c\\"d"'), '"***"');
   });
 
   it('masks URL and form encodings in either hex case', () => {

@@ -9,7 +9,8 @@ export function reference(input: Buffer, needles: readonly Needle[], mask: Buffe
     for (let at = input.indexOf(bytes); at !== -1; at = input.indexOf(bytes, at + 1)) covered.fill(1, at, at + bytes.length);
   }
   // End of input: the held bytes are the longest suffix that is a proper start of some needle (the automaton's
-  // depth), less any part already under a mask that began before it; more than rawLimit of them are masked.
+  // depth), less any part already under a mask that began before it; more than rawLimit of them are masked, and
+  // so are any when that partial needle began under a mask.
   let depth = 0;
   for (const { bytes } of needles) {
     for (let d = Math.min(bytes.length, n); d > depth; d--) {
@@ -19,9 +20,11 @@ export function reference(input: Buffer, needles: readonly Needle[], mask: Buffe
       }
     }
   }
-  let held = n - depth;
+  const start = n - depth;
+  let held = start;
   if (held > 0 && held < n && covered[held - 1] && covered[held]) while (held < n && covered[held]) held++;
-  if (n - held > rawLimit) covered.fill(1, held, n);
+  // A partial secret that began under a mask stays under it.
+  if (n - held > rawLimit || held > start) covered.fill(1, held, n);
   const out: Buffer[] = [];
   for (let i = 0; i < n; ) {
     let j = i;

@@ -6,14 +6,16 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { needlesFor } from '../../src/redact/needles.js';
 import { compileRedaction, createRedactor } from '../../src/redact/stream.js';
 import { bin, collect, project, startRedact } from '../helpers/redact-bin.js';
 
 const SECRET = 'hunter2-very-secret';
 
 describe('redact over real pipes', () => {
-  it('releases a partial line at once, without waiting for a newline', async () => {
-    const child = startRedact(project({ PASSWORD: SECRET }));
+  it('releases a partial line at once, without waiting for a newline or the deadline', async () => {
+    // With a deadline of ten minutes, only bytes that cannot begin the secret can come out within the 5 s wait.
+    const child = startRedact(project({ PASSWORD: SECRET }), ['--hold-ms', '600000']);
     const out = collect(child);
     child.stdin.write('progress: 42% (no newline yet)');
     assert.equal(await out.until((t) => t.includes('yet)')), 'progress: 42% (no newline yet)');
@@ -63,11 +65,18 @@ describe('redact over real pipes', () => {
   });
 
   it('masks secrets in every encoding inside random binary input', () => {
-    const pieces = [SECRET, JSON.stringify(SECRET), encodeURIComponent(SECRET), Buffer.from(`u:${SECRET}`).toString('base64')];
+    const secret = 'p@ss "w0rd"/+<é>😀 ok';
+    // What System.Text.Json writes: each UTF-16 unit outside printable ASCII, and `" + < >`, as \uXXXX.
+    const dotnet = secret.replace(/[^\x20-\x7e]|["+<>]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0'));
+    const pieces = [secret, JSON.stringify(secret), dotnet, encodeURIComponent(secret), new URLSearchParams({ k: secret }).toString(),
+      Buffer.from(`u:${secret}`).toString('base64'), Buffer.from(`us${secret}`).toString('base64url')];
     const input = Buffer.concat(pieces.flatMap((p) => [randomBytes(70_000), Buffer.from(p)]));
-    const result = spawnSync(process.execPath, [bin, 'redact', '--quiet', '--dir', project({ PASSWORD: SECRET })], { input, maxBuffer: 1 << 24 });
+    const result = spawnSync(process.execPath, [bin, 'redact', '--quiet', '--dir', project({ PASSWORD: secret })], { input, maxBuffer: 1 << 24 });
     assert.equal(result.status, 0);
-    for (const needle of [SECRET, Buffer.from(SECRET).toString('base64').slice(0, 24)]) assert.equal(result.stdout.indexOf(needle), -1, needle);
+    const { needles } = needlesFor([{ name: 'PASSWORD', value: secret }]);
+    assert.ok(needles.length >= 10);
+    for (const { bytes } of needles) assert.equal(result.stdout.indexOf(bytes), -1, bytes.toString());
+    assert.ok(result.stdout.toString('latin1').split('***').length - 1 >= pieces.length, 'a mask per encoded copy');
   });
 
   it('keeps memory bounded on a 256 MiB line without a newline', async () => {
@@ -133,6 +142,20 @@ describe('redactor stream in process', () => {
     stream.end('charge with sk_live_abc123 ok\n');
     await once(stream, 'end');
     assert.equal(Buffer.concat(chunks).toString(), 'charge with [REDACTED:STRIPE_KEY] ok\n');
+  });
+
+  it('a slow reader does not set off the deadline while the rest of a secret waits in our input', async () => {
+    const stream = createRedactor(compileRedaction([{ name: 'P', value: 'correct-horse-battery' }]), { holdMs: 20 });
+    // One chunk fills the readable side past its high-water mark and ends in 3 held bytes; the rest of the secret
+    // then waits in the writable buffer, since nobody reads.
+    stream.write(Buffer.concat([Buffer.alloc(1 << 16, 'x'), Buffer.from('\nkey: cor')]));
+    stream.write('rect-horse-battery\n');
+    await sleep(200);
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.end();
+    await once(stream, 'end');
+    assert.equal(Buffer.concat(chunks).subarray(1 << 16).toString(), '\nkey: ***\n');
   });
 
   it('passes bytes through untouched when there is nothing to mask', async () => {

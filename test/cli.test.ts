@@ -1,0 +1,92 @@
+// The command line as users meet it: flag checks, messages that never echo a value, EPIPE, the store's own credentials.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { bin, project, run, start } from './helpers/entrypoint.js';
+import { json, startStore } from './helpers/store-server.js';
+
+const SECRET = 'correct-horse-battery';
+const printEnv = (names: string[]): string[] => [process.execPath, '-e', `for (const n of ${JSON.stringify(names)}) console.log(n + '=' + (process.env[n] ?? '(unset)'))`];
+
+describe('flags', () => {
+  for (const [flag, value] of [['--min-secret-length', 'abc'], ['--min-secret-length', '0'], ['--raw-limit', 'x'], ['--raw-limit', '1.5'],
+    ['--hold-ms', '-1'], ['--secrets-timeout', '0'], ['--stop-timeout', 'NaN'], ['--stop-timeout', '1e12']] as const) {
+    it(`${flag} ${value} is a usage error naming the flag, and nothing is masked wrongly`, async () => {
+      const { code, stderr, stdout } = await run([flag, value, '--', process.execPath, '-e', `console.log('${SECRET}')`], { env: { PASSWORD: SECRET } });
+      assert.equal(code, 64);
+      assert.equal(stdout, '');
+      assert.match(stderr, new RegExp(`^sinch-entrypoint: error: ${flag}: expected `, 'm'));
+    });
+  }
+
+  it('names an unknown option, and never echoes stray arguments (they may be a misplaced value)', () => {
+    const dir = project();
+    const options = { encoding: 'utf8' as const, cwd: dir, env: { PATH: process.env.PATH, HOME: dir } };
+    const flag = spawnSync(process.execPath, [bin, 'redact', '--bogus-flag'], options);
+    assert.equal(flag.status, 64);
+    assert.match(flag.stderr, /unknown option --bogus-flag; see --help/);
+    const stray = spawnSync(process.execPath, [bin, 'secrets', 'add', 'STRIPE_KEY', '-sk_live_abc123', 'extra-sk_live_abc123'], options);
+    assert.equal(stray.status, 64);
+    assert.doesNotMatch(stray.stderr, /sk_live|abc123|[, ] ?[lv], /);
+    const command = spawnSync(process.execPath, [bin, 'node', 'index.js'], options);
+    assert.equal(command.status, 64);
+    assert.match(command.stderr, /put the command to run after --/);
+  });
+
+  it('reports a fatal error as a JSON line with --log-format json', async () => {
+    const dir = project({ secrets: ['MISSING_KEY'] });
+    const { code, stderr } = await run(['--log-format', 'json', '--', 'true'], { dir });
+    assert.equal(code, 78);
+    const last = JSON.parse(stderr.trim().split('\n').pop()!);
+    assert.equal(last.level, 'error');
+    assert.match(last.msg, /missing secrets: MISSING_KEY/);
+  });
+});
+
+describe('run', () => {
+  it('keeps the platform store token and address from the child, and masks the token wherever it shows', async () => {
+    const token = 'tok-super-secret-bearer-123';
+    const store = await startStore([json({ variables: {}, secrets: { API_KEY: 'sk_from_the_platform_store' } })]);
+    try {
+      const dir = project();
+      const tokenFile = join(dir, 'token');
+      writeFileSync(tokenFile, `${token}\n`);
+      const env = { SINCH_SECRETS_URL: store.url('/v1/secrets?sig=signed-query-0123456789'), SINCH_SECRETS_TOKEN_FILE: tokenFile, SINCH_KEY_SECRET: 'sinch-cli-key-secret-xyz' };
+      const names = ['SINCH_SECRETS_URL', 'SINCH_SECRETS_TOKEN_FILE', 'API_KEY', 'SINCH_KEY_SECRET'];
+      const child = [process.execPath, '-e', `${printEnv(names)[2]}; console.log(require('fs').readFileSync(${JSON.stringify(tokenFile)}, 'utf8')); console.log('signed-query-0123456789')`];
+      const { code, stdout, stderr } = await run(['--', ...child], { dir, env });
+      assert.equal(code, 0, stderr);
+      assert.match(stdout, /^SINCH_SECRETS_URL=\(unset\)$/m);
+      assert.match(stdout, /^SINCH_SECRETS_TOKEN_FILE=\(unset\)$/m);
+      assert.match(stdout, /^API_KEY=\*\*\*$/m);
+      assert.match(stdout, /^SINCH_KEY_SECRET=\*\*\*$/m);
+      for (const leaked of [token, 'signed-query-0123456789', 'sk_from_the_platform_store', 'sinch-cli-key-secret-xyz']) assert.ok(!stdout.includes(leaked), leaked);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a reader that goes away (EPIPE) does not stop it: it keeps supervising and leaves with the child code', () => {
+    const dir = project();
+    const script = `"${process.execPath}" "${bin}" --quiet -- "${process.execPath}" -e "let i=0; const t=setInterval(()=>{console.log('line '+i++); if(i>2000){clearInterval(t); process.exitCode=7}}, 0)" | head -c 100 >/dev/null; echo \${PIPESTATUS[0]}`;
+    const result = spawnSync('bash', ['-c', script], { encoding: 'utf8', cwd: dir, env: { PATH: process.env.PATH, HOME: dir, SINCH_ENVIRONMENT: 'production' } });
+    assert.equal(result.stdout.trim(), '7');
+    assert.doesNotMatch(result.stderr, /EPIPE|Error|at /);
+  });
+
+  it('a descendant holding the pipes open delays the exit at most briefly, and SIGTERM ends the wait at once', async () => {
+    const ticker = ['sh', '-c', '(while true; do echo tick; sleep 0.2; done) & echo started; exit 3'];
+    const started = start(['--', ...ticker]);
+    await started.line(/^started$/);
+    await sleep(1500);
+    started.child.kill('SIGTERM');
+    const at = Date.now();
+    const { code } = await started.exit;
+    assert.equal(code, 3);
+    assert.ok(Date.now() - at < 3000, 'still waiting for the descendant after SIGTERM');
+    spawnSync('pkill', ['-f', 'while true; do echo tick; sleep 0.2']);
+  });
+});
