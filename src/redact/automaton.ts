@@ -105,7 +105,7 @@ export function compile(needles: readonly Needle[]): Automaton {
   }
   denseStates = Math.max(1, Math.min(denseStates, Math.floor(DENSE_CELLS / classes)));
   const dense = new Int32Array(denseStates * classes);
-  // Transition from any state, walking failure links down to a dense row.
+  // Transition from any state, walking failure links down to a dense row (Matcher.push inlines the same steps).
   const step = (s: number, c: number): number => {
     for (;;) {
       if (s < denseStates) return dense[s * classes + c]!;
@@ -146,9 +146,17 @@ function commonPrefix(a: Buffer, b: Buffer): number {
   return i;
 }
 
-/** The prefilter's two multiplicative hashes of a 4-byte window read little-endian (a Bloom filter, k = 2). */
-export const GRAM_HASH_1 = 0x9e3779b1;
-export const GRAM_HASH_2 = 0x85ebca6b;
+// The prefilter's two multiplicative hashes of a 4-byte window read little-endian (a Bloom filter, k = 2).
+const GRAM_HASH_1 = 0x9e3779b1;
+const GRAM_HASH_2 = 0x85ebca6b;
+
+/** Whether the prefilter may hold this 4-byte window (both of its bits set); false means no needle has it. */
+export function mayHold(grams: Uint32Array, shift: number, window: number): boolean {
+  const h1 = Math.imul(window, GRAM_HASH_1) >>> shift;
+  if ((grams[h1 >>> 5]! & (1 << (h1 & 31))) === 0) return false;
+  const h2 = Math.imul(window, GRAM_HASH_2) >>> shift;
+  return (grams[h2 >>> 5]! & (1 << (h2 & 31))) !== 0;
+}
 
 function gramFilter(needles: readonly Needle[], shortest: number): { grams: Uint32Array | null; gramShift: number } {
   if (shortest < 4) return { grams: null, gramShift: 0 };

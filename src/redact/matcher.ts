@@ -1,6 +1,6 @@
 // How to mask: a pure streaming byte matcher (bytes in, safe output out) with no streams and no timers.
 import { endianness } from 'node:os';
-import { GRAM_HASH_1, GRAM_HASH_2, type Automaton } from './automaton.js';
+import { mayHold, type Automaton } from './automaton.js';
 
 interface Span {
   start: number;
@@ -11,14 +11,6 @@ interface Span {
 const EMPTY = Buffer.alloc(0);
 // The filter hashes windows read little-endian; an Int32Array reads in the machine's order.
 const WORDS_LITTLE_ENDIAN = endianness() === 'LE';
-
-/** Whether the Bloom filter may hold this 4-byte window (both of its bits set). */
-function hit(grams: Uint32Array, shift: number, window: number): boolean {
-  const h1 = Math.imul(window, GRAM_HASH_1) >>> shift;
-  if ((grams[h1 >>> 5]! & (1 << (h1 & 31))) === 0) return false;
-  const h2 = Math.imul(window, GRAM_HASH_2) >>> shift;
-  return (grams[h2 >>> 5]! & (1 << (h2 & 31))) !== 0;
-}
 
 /**
  * Masks every byte covered by any occurrence of any needle, merging overlapping or adjacent occurrences into one
@@ -42,8 +34,8 @@ export class Matcher {
   private readonly wordPitch: number;
 
   /** `masks[i]` is the text output for a span of the secret named `automaton.names[i]`. */
-  constructor(private readonly a: Automaton, private readonly masks: readonly Buffer[]) {
-    this.wordPitch = (a.shortest - 3) >> 2;
+  constructor(private readonly automaton: Automaton, private readonly masks: readonly Buffer[]) {
+    this.wordPitch = (automaton.shortest - 3) >> 2;
   }
 
   /** Bytes held back because they may begin a secret. */
@@ -53,11 +45,11 @@ export class Matcher {
 
   /** Consumes `chunk` and returns what can be output now: zero-copy slices of input and shared mask buffers. */
   push(chunk: Buffer): Buffer[] {
-    const { byteClass, dense, classes, denseStates, firstChild, classOf, fail, matchLength, matchName, grams } = this.a;
+    const { byteClass, dense, classes, denseStates, firstChild, classOf, fail, matchLength, matchName, grams } = this.automaton;
     const len = chunk.length;
     const base = this.pos;
-    const back = this.a.longest - 4;
-    const tail = this.a.longest - 1;
+    const back = this.automaton.longest - 4;
+    const tail = this.automaton.longest - 1;
     // Whole aligned words read in one load each: the prefilter's probes cost a third of four byte reads.
     const words = WORDS_LITTLE_ENDIAN && this.wordPitch > 0 && (chunk.byteOffset & 3) === 0 ? new Int32Array(chunk.buffer, chunk.byteOffset, len >> 2) : null;
     let s = this.state;
@@ -70,7 +62,8 @@ export class Matcher {
         i = Math.max(hit >= 0 ? hit - back : len - tail, i);
       }
       // The automaton from the root at i is exact for every occurrence starting at i or later; run it until it
-      // is back at the root (nothing live), then return to probing.
+      // is back at the root (nothing live), then return to probing. The transition is `step` in automaton.ts,
+      // inlined here: this loop is the redactor's hot path.
       for (; i < len; i++) {
         const c = byteClass[chunk[i]!]!;
         if (s < denseStates) s = dense[s * classes + c]!;
@@ -101,7 +94,7 @@ export class Matcher {
     }
     this.state = s;
     this.pos = base + len;
-    this.settle(this.pos - this.a.depth[s]!, chunk, base);
+    this.settle(this.pos - this.automaton.depth[s]!, chunk, base);
     this.keep(chunk, base);
     return this.take();
   }
@@ -111,19 +104,19 @@ export class Matcher {
   // region the automaton must run over. Each returns the hit's byte offset, or -1.
 
   private probeBytes(chunk: Buffer, origin: number): number {
-    const { grams, gramShift } = this.a;
-    const pitch = this.a.shortest - 3;
+    const { grams, gramShift } = this.automaton;
+    const pitch = this.automaton.shortest - 3;
     for (let q = origin; q + 4 <= chunk.length; q += pitch) {
-      if (hit(grams!, gramShift, chunk[q]! | (chunk[q + 1]! << 8) | (chunk[q + 2]! << 16) | (chunk[q + 3]! << 24))) return q;
+      if (mayHold(grams!, gramShift, chunk[q]! | (chunk[q + 1]! << 8) | (chunk[q + 2]! << 16) | (chunk[q + 3]! << 24))) return q;
     }
     return -1;
   }
 
   /** The same on aligned words: the first aligned window at or after `origin` is at most 3 bytes later. */
   private probeWords(words: Int32Array, origin: number): number {
-    const { grams, gramShift } = this.a;
+    const { grams, gramShift } = this.automaton;
     const pitch = this.wordPitch;
-    for (let w = (origin + 3) >> 2; w < words.length; w += pitch) if (hit(grams!, gramShift, words[w]!)) return w << 2;
+    for (let w = (origin + 3) >> 2; w < words.length; w += pitch) if (mayHold(grams!, gramShift, words[w]!)) return w << 2;
     return -1;
   }
 
@@ -138,11 +131,11 @@ export class Matcher {
     // The partial secret the held bytes belong to may have begun before them: bytes of it that an earlier release
     // let out raw count against the limit (else a writer pausing every few bytes would leak it all), and one that
     // began under a mask stays under it.
-    const start = this.pos - this.a.depth[this.state]!;
+    const start = this.pos - this.automaton.depth[this.state]!;
     const rawBefore = Math.max(0, this.emitted - Math.max(start, this.maskEnd));
     const continuesMask = start < this.maskEnd && this.maskEnd === this.emitted;
     if (held + rawBefore > rawLimit || continuesMask) {
-      if (this.maskEnd !== this.emitted) this.out.push(this.masks[this.pending[0]?.name ?? this.a.prefixName[this.state]!]!);
+      if (this.maskEnd !== this.emitted) this.out.push(this.masks[this.pending[0]?.name ?? this.automaton.prefixName[this.state]!]!);
       this.pending = [];
       this.maskEnd = this.emitted = this.pos;
     } else {

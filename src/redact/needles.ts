@@ -20,6 +20,7 @@ export interface NeedlePolicy {
   minDerivedBytes: number;
 }
 
+/** The defaults: anything shorter occurs by chance in ordinary logs, and masking it would destroy them. */
 export const defaultNeedlePolicy: NeedlePolicy = { minValueBytes: 4, minDerivedBytes: 8 };
 
 /** The needles of a set of secrets, and the names of those too short to mask. */

@@ -3,9 +3,9 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-export const bin = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+export { bin } from './entrypoint.js';
+import { bin } from './entrypoint.js';
 
 /** A project directory whose .env gives these secrets non-empty values (HOME inside it, so no store is shared). */
 export function project(secrets: Record<string, string>): string {
