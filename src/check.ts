@@ -1,4 +1,5 @@
 // Renders the `check` plan (sources of every key, SDK clients) as text or JSON; never prints a secret value.
+// Types only (erased at build): check renders the plans those modules define; cli.ts computes and passes them in.
 import type { ClientPlan } from './sdk-clients.js';
 import type { Resolved } from './secrets/resolve.js';
 
@@ -43,7 +44,7 @@ export function formatCheck(report: CheckReport): string {
     'variables:',
     ...(report.variables.length ? report.variables.map((v) => `  ${pad(v.name)}${JSON.stringify(v.value)} from ${v.source}`) : ['  (none)']),
     'secrets (values hidden):',
-    ...(report.secrets.length ? report.secrets.map((s) => `  ${pad(s.name)}${describe(s.source)}`) : ['  (none)']),
+    ...(report.secrets.length ? report.secrets.map((s) => `  ${pad(s.name)}${formatSource(s.source)}`) : ['  (none)']),
     'SDK clients:',
     ...report.clients.map((c) => `  ${pad(c.client)}${c.ready ? 'ready' : `unavailable, lacks ${c.lacks.join(', ')}`}`),
   ];
@@ -51,7 +52,7 @@ export function formatCheck(report: CheckReport): string {
   return lines.join('\n') + '\n';
 }
 
-function describe(source: string): string {
+function formatSource(source: string): string {
   if (source === 'missing') return 'MISSING (declared in .env)';
   if (source === 'unset') return 'not set (optional)';
   return `from ${source}`;

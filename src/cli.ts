@@ -179,6 +179,9 @@ function redactorFactory(secrets: Secret[], args: GlobalArgs, log: Logger): () =
 /** `run` (the default command): the function as our child with its configuration, both its outputs masked. */
 async function runCommand(args: GlobalArgs & { 'stop-timeout': number }, argv: string[]): Promise<number> {
   const stopTimeout = args['stop-timeout'];
+  // execa is the largest module on this path: its loading overlaps the configuration's reads.
+  const supervisor = import('./supervise.js');
+  supervisor.catch(() => undefined); // awaited below; a boot that fails first must not also fail on this
   // Until the redactor exists no secret is known, and our messages never carry a value.
   const bootLog = createLogger(process.stderr, logOptions(args));
   const resolved = await loadConfiguration(configureOptions(args), bootLog);
@@ -196,7 +199,7 @@ async function runCommand(args: GlobalArgs & { 'stop-timeout': number }, argv: s
     to.on('error', () => from.unpipe(to).resume());
   }
   const log = createLogger(stderr, logOptions(args)); // ours go through the same redactor as the child's stderr
-  const { supervise } = await import('./supervise.js');
+  const { supervise } = await supervisor;
   const secretValues = Object.fromEntries(resolved.secrets.map((s) => [s.name, s.value]));
   // The platform store is ours to read, not the function's: its address and token stay out of the child's environment.
   const { SINCH_SECRETS_URL: _url, SINCH_SECRETS_TOKEN: _token, SINCH_SECRETS_TOKEN_FILE: _file, ...inherited } = process.env;

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { parse } from 'dotenv';
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import type { Logger } from './log.js';
+import { isObject, KEY_PATTERN, VARIABLE_NAME } from './text.js';
 
 export interface Project {
   /** Absolute path of sinch.json, whether or not it exists. */
@@ -23,22 +24,14 @@ export interface Declarations {
   values: Record<string, string>;
 }
 
-/** The Sinch CLI's rule for secret keys. */
-export const KEY_PATTERN = /^[A-Z0-9_]+$/;
 // The function name becomes a keychain service and a file name, so it must be a plain, safe word.
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** Reads and validates sinch.json in `dir`; a missing file is allowed (found: false), a bad one is exit 78. */
 export function readSinchJson(dir: string): Project {
   const path = resolve(dir, 'sinch.json');
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { path, found: false, variables: {} };
-    throw new EntrypointError(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code})`, ExitCode.config);
-  }
-  text = text.replace(/^\uFEFF/, '');
+  const text = readOptional(path);
+  if (text === undefined) return { path, found: false, variables: {} };
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -47,7 +40,7 @@ export function readSinchJson(dir: string): Project {
     throw new EntrypointError(`${path}:${line}:${column}: invalid JSON (${(error as Error).message.replace(/ in JSON at position \d+$/, '').replace(/, (?:\.\.\.)?".*$/s, '')})`, ExitCode.config);
   }
   const bad = (key: string, want: string, got: unknown): EntrypointError =>
-    new EntrypointError(`${path}: ${key} must be ${want} (got ${describe(got)})`, ExitCode.config);
+    new EntrypointError(`${path}: ${key} must be ${want} (got ${quoteValue(got)})`, ExitCode.config);
   if (!isObject(data)) throw bad('the top level', 'an object', data);
   const project: Project = { path, found: true, variables: {} };
   if (data.name !== undefined) {
@@ -63,7 +56,7 @@ export function readSinchJson(dir: string): Project {
   if (data.variables !== undefined) {
     if (!isObject(data.variables)) throw bad('variables', 'an object', data.variables);
     for (const [key, value] of Object.entries(data.variables)) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+      if (!VARIABLE_NAME.test(key)) {
         throw new EntrypointError(`${path}: variables[${JSON.stringify(printable(key))}] is not a valid variable name`, ExitCode.config);
       }
       if (typeof value !== 'string') throw bad(`variables.${key}`, 'a string', value);
@@ -76,13 +69,8 @@ export function readSinchJson(dir: string): Project {
 /** Reads .env in `dir`: every `KEY=` line is a declared secret; a bad line is exit 78 naming its line number. */
 export function readDotenv(dir: string, log: Logger): Declarations {
   const path = resolve(dir, '.env');
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { path, found: false, keys: [], values: {} };
-    throw new EntrypointError(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code})`, ExitCode.config);
-  }
+  const text = readOptional(path);
+  if (text === undefined) return { path, found: false, keys: [], values: {} };
   const seen = new Map<string, number>();
   let quote: string | undefined; // the quote of a multi-line value still open
   text.split(/\r?\n/).forEach((raw, index) => {
@@ -146,6 +134,16 @@ export function jsonErrorPosition(text: string, message: string): { line: number
   return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
 }
 
+/** A project file without its byte-order mark, or undefined when absent; unreadable is exit 78. */
+function readOptional(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new EntrypointError(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code})`, ExitCode.config);
+  }
+}
+
 function failsBeforeEnd(prefix: string): boolean {
   try {
     JSON.parse(prefix);
@@ -166,11 +164,7 @@ function closes(text: string, quote: string): boolean {
   return false;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
+function quoteValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   // sinch.json is committed and holds no secrets, so a short quote of a wrong value helps.

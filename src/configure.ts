@@ -5,10 +5,10 @@ import { readDotenv, readSinchJson } from './config.js';
 import { parseEnvironment } from './environment.js';
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import type { Logger } from './log.js';
-import { clientsNeedingBase } from './sdk-clients.js';
+import { BASE_CREDENTIALS, clientsNeedingBase } from './sdk-clients.js';
 import { CLI_ALIASES, envSource } from './secrets/env.js';
 import { filesSource, secretsDir } from './secrets/files.js';
-import { BASE_CREDENTIALS, mapSource, resolveSecrets, storeSource, type LocalStore, type Resolved, type SecretSource } from './secrets/resolve.js';
+import { mapSource, resolveSecrets, storeSource, type LocalStore, type Resolved, type SecretSource } from './secrets/resolve.js';
 import { sinchConfigSource } from './secrets/sinch-config.js';
 
 export interface ConfigureOptions {
@@ -39,14 +39,17 @@ export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promi
   const variables = { ...project.variables };
   const variableSources: Record<string, 'sinch.json' | 'platform' | 'env'> = {};
   for (const name of Object.keys(variables)) variableSources[name] = 'sinch.json';
-  const optional: string[] = BASE_CREDENTIALS.filter((key) => !declared.keys.includes(key));
+  const optional = BASE_CREDENTIALS.filter((key) => !declared.keys.includes(key));
   const dir = secretsDir(o.secretsDir);
   const sources: SecretSource[] = [envSource(process.env), mapSource('dotenv', declared.values)];
   // Set, they may differ from the key they stand in for, and the child inherits them: mask them as well.
   const credentials = Object.values(CLI_ALIASES).filter((name) => process.env[name]).map((name) => ({ name, value: process.env[name]! }));
   if (dir) sources.push(filesSource(dir));
   if (environment === 'production') {
-    const { platformSettings, fetchPlatformStore } = await import('./secrets/platform.js');
+    const [{ platformSettings }, { fetchPlatformStore }] = await Promise.all([
+      import('./secrets/platform-contract.js'),
+      import('./secrets/platform.js'),
+    ]);
     const settings = platformSettings(process.env);
     if (settings) {
       credentials.push({ name: 'SINCH_SECRETS_TOKEN', value: settings.token });
@@ -75,7 +78,7 @@ export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promi
     sources,
   );
   resolved.credentials = credentials;
-  const base = (resolved.missingOptional ?? []).filter((key) => (BASE_CREDENTIALS as readonly string[]).includes(key));
+  const base = (resolved.missingOptional ?? []).filter((key) => BASE_CREDENTIALS.includes(key));
   if (base.length && o.clientsWarning !== false) log.warn(`${base.join(', ')} not found: the ${clientsNeedingBase().join(', ')} clients will be unavailable`);
   if (o.enforce !== false && resolved.missing.length) {
     const message = `missing secrets: ${resolved.missing.join(', ')} (declared in ${declared.path}, found in no source)`;

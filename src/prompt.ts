@@ -2,12 +2,13 @@
 import type { Readable, Writable } from 'node:stream';
 import type { ReadStream } from 'node:tty';
 import { EntrypointError, ExitCode } from './exit-codes.js';
+import { trimFinalNewline } from './text.js';
 
 /** All of a piped stdin, one trailing newline removed (`echo value |` adds one). */
 export async function readPiped(input: Readable): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of input) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return trimFinalNewline(Buffer.concat(chunks).toString('utf8'));
 }
 
 /** One line typed at a terminal without echoing it, so a secret never shows on screen or in scrollback. */

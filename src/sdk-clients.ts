@@ -26,12 +26,13 @@ const CLIENTS: readonly Requirement[] = [
   { client: 'Verification', base: false, names: ['VERIFICATION_APPLICATION_ID', 'VERIFICATION_APPLICATION_SECRET'] },
 ];
 
-const BASE = ['PROJECT_ID', 'PROJECT_ID_API_KEY', 'PROJECT_ID_API_SECRET'];
+/** The base Sinch credentials, always looked up ("you do not need to manage them in .env"). */
+export const BASE_CREDENTIALS: readonly string[] = ['PROJECT_ID', 'PROJECT_ID_API_KEY', 'PROJECT_ID_API_SECRET'];
 
 /** Plans every client from the values the child will see (variables and secrets together). */
 export function planClients(values: Readonly<Record<string, string | undefined>>): ClientPlan[] {
   return CLIENTS.map((c) => {
-    const lacks = [...(c.base ? BASE : []), ...c.names].filter((name) => !values[name]);
+    const lacks = [...(c.base ? BASE_CREDENTIALS : []), ...c.names].filter((name) => !values[name]);
     for (const [name, want] of Object.entries(c.equals ?? {})) if (values[name] !== want) lacks.push(`${name}=${want}`);
     return { client: c.client, ready: lacks.length === 0, lacks };
   });

@@ -1,7 +1,9 @@
 // `secrets add|list|get|delete` over a local store; cli.ts hands it the store, the .env writer and the terminal.
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import type { Logger } from './log.js';
+// A type only (erased at build): the store contract lives with the sources that implement it; cli.ts passes one in.
 import type { LocalStore } from './secrets/resolve.js';
+import { KEY_PATTERN } from './text.js';
 
 export type SecretsAction = 'add' | 'list' | 'get' | 'delete';
 
@@ -26,14 +28,11 @@ export interface SecretsIO {
   log: Logger;
 }
 
-// The Sinch CLI's rule for keys (the same rule config.ts applies to .env).
-const KEY = /^[A-Z0-9_]+$/;
-
 /** Runs one `secrets` action and resolves to its exit code; user errors throw EntrypointError. */
 export async function secretsCommand(action: SecretsAction, o: SecretsOptions, io: SecretsIO): Promise<number> {
   const key = o.key ?? '';
   // Never echo a bad key: a value typed in the key's place is exactly what must stay off the screen.
-  if (action !== 'list' && !KEY.test(key)) throw new EntrypointError(`secrets ${action}: the key must match [A-Z0-9_]+`, ExitCode.usage);
+  if (action !== 'list' && !KEY_PATTERN.test(key)) throw new EntrypointError(`secrets ${action}: the key must match [A-Z0-9_]+`, ExitCode.usage);
   const fromArgs = o.value !== undefined && o.value !== '' && o.value !== '-';
   if (action === 'add' && fromArgs) io.log.notice('a value on the command line is visible in ps and shell history; pipe it on stdin instead');
   if (action === 'delete' && !o.force && !io.confirm) {

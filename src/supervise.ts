@@ -13,7 +13,6 @@ export interface SuperviseOptions {
   args: string[];
   /** The child's whole environment (not merged with ours again). */
   env: Record<string, string | undefined>;
-  cwd?: string;
   /** Injected destinations (in `run`, the two redactors); supervise ends them and waits until they finish. */
   stdout: Writable;
   stderr: Writable;
@@ -40,7 +39,7 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
     o.log.notice('running as PID 1 without an init: orphaned grandchildren will not be reaped; put tini in front (see Dockerfile.example)');
   }
   const env = withColour(o.env);
-  const unfit = lookUp(o.command, env.PATH, o.cwd ?? process.cwd());
+  const unfit = lookUp(o.command, env.PATH);
   if (unfit !== 0) {
     o.log.error(`${unfit === ExitCode.notFound ? 'command not found' : 'command not executable'}: ${o.command}`);
     await endAll(o);
@@ -50,7 +49,6 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
   const child = execa(file, args, {
     env,
     extendEnv: false,
-    cwd: o.cwd,
     stdin: 'inherit',
     stdout: 'pipe',
     stderr: 'pipe',
@@ -145,8 +143,9 @@ async function endAll(o: SuperviseOptions): Promise<void> {
 }
 
 /** 0 when `command` resolves as execvp would to an executable file; else 127 (nowhere) or 126 (found, not executable). */
-function lookUp(command: string, path = '/bin:/usr/bin', cwd: string): number {
-  const candidates = command.includes('/') ? [resolve(cwd, command)] : path.split(delimiter).map((dir) => resolve(cwd, dir, command));
+function lookUp(command: string, path = '/bin:/usr/bin'): number {
+  // Relative entries (and a relative command) resolve against our working directory, which the child inherits.
+  const candidates = command.includes('/') ? [resolve(command)] : path.split(delimiter).map((dir) => resolve(dir, command));
   let found = false;
   for (const candidate of candidates) {
     try {

@@ -3,10 +3,11 @@ import { existsSync } from 'node:fs';
 import { lstat, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EntrypointError, ExitCode } from '../exit-codes.js';
+import { trimFinalNewline } from '../text.js';
 import type { SecretSource } from './resolve.js';
 
 /** Where Docker and Compose mount secrets. */
-export const DEFAULT_SECRETS_DIR = '/run/secrets';
+const DEFAULT_SECRETS_DIR = '/run/secrets';
 /** A secret file larger than this is a mistake (a wrong mount), not a secret. */
 const MAX_FILE_BYTES = 1024 * 1024;
 /** The kubelet swaps a volume at most every few seconds; a snapshot gone this many times running is a broken mount. */
@@ -66,8 +67,7 @@ async function readKey(root: string, name: string): Promise<string | undefined> 
     const info = await stat(file);
     if (!info.isFile()) throw new EntrypointError(`${file}: is not a regular file`, ExitCode.config);
     if (info.size > MAX_FILE_BYTES) throw new EntrypointError(`${file}: larger than ${MAX_FILE_BYTES} bytes`, ExitCode.config);
-    const text = await readFile(file, 'utf8');
-    return text.replace(/\r?\n$/, '');
+    return trimFinalNewline(await readFile(file, 'utf8'));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;

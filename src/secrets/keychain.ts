@@ -4,7 +4,7 @@ import { EntrypointError, ExitCode } from '../exit-codes.js';
 import type { LocalStore } from './resolve.js';
 
 /** The Sinch CLI's keychain service; `sinch secrets add KEY` stores account `custom-KEY` under it. */
-export const SERVICE = 'sinch-cli';
+const SERVICE = 'sinch-cli';
 const PREFIX = 'custom-';
 // Without the pin the binding silently falls back to the kernel keyring on Linux and finds nothing there.
 const OPTIONS = { linux: { store: 'secret-service' as const } };

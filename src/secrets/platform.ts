@@ -1,15 +1,9 @@
 // Reads the platform secret store over HTTPS (undici), bounded by a deadline, retried with backoff, capped in size.
-import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Agent } from 'undici';
 import { EntrypointError, ExitCode } from '../exit-codes.js';
-
-export interface PlatformSettings {
-  url: URL;
-  token: string;
-}
+import { parseStoreResponse, type PlatformData, type PlatformSettings } from './platform-contract.js';
 
 export interface PlatformOptions extends PlatformSettings {
   /** Everything (all attempts, waits and redirects) ends by then: default 30 000 ms. */
@@ -21,42 +15,7 @@ export interface PlatformOptions extends PlatformSettings {
   maxDelayMs?: number;
 }
 
-/** The response contract: `{"variables": {NAME: "value"}, "secrets": {NAME: "value"}}`, both optional. */
-export interface PlatformData {
-  variables: Record<string, string>;
-  secrets: Record<string, string>;
-}
-
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MAX_REDIRECTS = 5;
-
-/** SINCH_SECRETS_URL and its bearer token, or undefined without a URL; a bad setting is exit 78 (never echoing the token). */
-export function platformSettings(env: Record<string, string | undefined>): PlatformSettings | undefined {
-  const raw = env.SINCH_SECRETS_URL;
-  if (!raw) return undefined;
-  const bad = (message: string): EntrypointError => new EntrypointError(`SINCH_SECRETS_URL: ${message}`, ExitCode.config);
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw bad('not a valid URL');
-  }
-  if (url.username || url.password) throw bad('must not carry credentials; use SINCH_SECRETS_TOKEN');
-  if (url.protocol === 'http:' && !isLoopback(url.hostname)) throw bad(`plain http:// is allowed only for loopback, not ${url.host}`);
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw bad(`must be https://, not ${url.protocol}`);
-  let token = env.SINCH_SECRETS_TOKEN;
-  const file = env.SINCH_SECRETS_TOKEN_FILE;
-  if (!token && file) {
-    try {
-      token = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
-    } catch (error) {
-      throw new EntrypointError(`SINCH_SECRETS_TOKEN_FILE ${file}: cannot be read (${(error as NodeJS.ErrnoException).code})`, ExitCode.config);
-    }
-  }
-  if (!token) throw bad('is set, but neither SINCH_SECRETS_TOKEN nor SINCH_SECRETS_TOKEN_FILE gives a token');
-  if (/[\r\n\0]/.test(token)) throw new EntrypointError('the secrets token contains a line break or NUL', ExitCode.config);
-  return { url, token };
-}
 
 type Outcome = { data: PlatformData } | { retry: string; afterMs?: number } | { fatal: string } | { redirect: URL };
 
@@ -146,36 +105,13 @@ async function attempt(request: typeof import('undici').request, agent: Agent, u
       }
       chunks.push(chunk as Buffer);
     }
-    return contract(Buffer.concat(chunks).toString('utf8'));
+    return parseStoreResponse(Buffer.concat(chunks).toString('utf8'));
   } catch (error) {
     // A certificate the system does not trust stays untrusted: say so at once instead of retrying to the deadline.
     const code = (error as { code?: string }).code ?? '';
     if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(code)) return { fatal: `TLS: ${code}` };
-    return { retry: describe(error, timeoutMs) };
+    return { retry: failureReason(error, timeoutMs) };
   }
-}
-
-/** Validates the response body against the documented contract; names never values. */
-function contract(text: string): Outcome {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return { fatal: 'malformed JSON in the response' };
-  }
-  if (!isObject(body)) return { fatal: 'the response is not a JSON object' };
-  const data: PlatformData = { variables: {}, secrets: {} };
-  for (const part of ['variables', 'secrets'] as const) {
-    const map = body[part];
-    if (map === undefined || map === null) continue;
-    if (!isObject(map)) return { fatal: `"${part}" in the response is not an object` };
-    for (const [name, value] of Object.entries(map)) {
-      if (!NAME.test(name)) return { fatal: `"${part}" in the response has an invalid name` };
-      if (typeof value !== 'string') return { fatal: `${part}.${name} in the response is not a string` };
-      data[part][name] = value;
-    }
-  }
-  return { data };
 }
 
 /** Retry-After as delta-seconds or an HTTP date, in ms. */
@@ -187,7 +123,8 @@ function retryAfter(header: string | string[] | undefined): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
-function describe(error: unknown, timeoutMs: number): string {
+/** A failed request in a few words, for the final message. */
+function failureReason(error: unknown, timeoutMs: number): string {
   const e = error as { name?: string; code?: string; message?: string };
   if (e.name === 'TimeoutError' || e.name === 'AbortError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT') {
     return `no response within ${timeoutMs} ms`;
@@ -202,15 +139,4 @@ function describe(error: unknown, timeoutMs: number): string {
 function discard(body: Readable): void {
   body.on('error', () => undefined);
   body.destroy();
-}
-
-function isLoopback(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1';
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

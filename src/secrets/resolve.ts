@@ -53,9 +53,6 @@ export interface LocalStore {
   list(): Promise<string[]>;
 }
 
-/** The base Sinch credentials, always looked up ("you do not need to manage them in .env"). */
-export const BASE_CREDENTIALS = ['PROJECT_ID', 'PROJECT_ID_API_KEY', 'PROJECT_ID_API_SECRET'] as const;
-
 /** A source over values already in hand (a non-empty `.env` value, the platform store's `secrets`). */
 export function mapSource(name: SourceName, values: Record<string, string>): SecretSource {
   return {

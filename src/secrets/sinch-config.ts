@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
+import { isObject } from '../text.js';
 import type { SecretSource } from './resolve.js';
 
 /** Which config.json field answers which base credential (the key secret itself lives in the keychain). */
@@ -30,9 +31,9 @@ export function sinchConfigSource(home: string, log: Logger): SecretSource {
         return {};
       }
       const found: Record<string, string> = {};
-      if (typeof data !== 'object' || data === null) return found;
+      if (!isObject(data)) return found;
       for (const key of wanted) {
-        const value = (data as Record<string, unknown>)[FIELDS[key] as string];
+        const value = data[FIELDS[key] as string];
         if (typeof value === 'string' && value !== '') found[key] = value;
       }
       return found;

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { EntrypointError } from '../../src/exit-codes.js';
-import { fetchPlatformStore, platformSettings, type PlatformOptions } from '../../src/secrets/platform.js';
+import { platformSettings } from '../../src/secrets/platform-contract.js';
+import { fetchPlatformStore, type PlatformOptions } from '../../src/secrets/platform.js';
 import { hang, json, malformed, oversized, reset, startStore, status, type Step, type StoreServer } from '../helpers/store-server.js';
 
 const TOKEN = 'tok-3f9a1c-never-print-me';
