@@ -1,5 +1,6 @@
 // Bundles src/main.ts into dist/ with code splitting, so each command loads only the chunks it uses (cold start).
 import { readFileSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 // string-width (yargs lays out its help text with it, on every parse) compiles Unicode-property regexes and an
@@ -23,6 +24,20 @@ export default (text, options) => /^[\\x20-\\x7e]*$/.test(text) ? text.length : 
 // Chunk names carry content hashes: clear the old ones rather than let them pile up.
 rmSync('dist', { recursive: true, force: true });
 
+// yargs' factory guesses a version for --version by listing every directory from the cwd up to a package.json (the
+// function's own, in a container): ~10 ms of every start, for a number we set ourselves. Start it with none.
+const noVersionGuess = {
+  name: 'no-version-guess',
+  setup(b) {
+    b.onLoad({ filter: /yargs[\\/]build[\\/]lib[\\/]yargs-factory\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const patched = text.replace('yargs.version();', 'yargs.version(false);');
+      if (patched === text) throw new Error('yargs-factory.js changed: revisit the no-version-guess plugin');
+      return { contents: patched, loader: 'js' };
+    });
+  },
+};
+
 await build({
   entryPoints: ['src/main.ts'],
   outdir: 'dist',
@@ -38,7 +53,7 @@ await build({
   legalComments: 'none',
   minify: true,
   logLevel: 'warning',
-  plugins: [lazyStringWidth],
+  plugins: [lazyStringWidth, noVersionGuess],
   // yargs would otherwise look for package.json at every start to answer --version.
   define: { SINCH_ENTRYPOINT_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
 });

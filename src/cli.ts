@@ -175,7 +175,6 @@ function redactorFactory(secrets: Secret[], args: GlobalArgs, log: Logger): () =
   return () => createRedactor(redaction, options);
 }
 
-
 /** `run` (the default command): the function as our child with its configuration, both its outputs masked. */
 async function runCommand(args: GlobalArgs & { 'stop-timeout': number }, argv: string[]): Promise<number> {
   const stopTimeout = args['stop-timeout'];
