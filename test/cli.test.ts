@@ -46,6 +46,15 @@ describe('flags', () => {
   });
 });
 
+describe('development without a session bus', () => {
+  it('goes to the file store with a notice, without trying the keychain binding', async () => {
+    const dir = project();
+    const { code, stderr } = await run(['check'], { dir, env: { SINCH_ENVIRONMENT: 'development', XDG_RUNTIME_DIR: dir } });
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /no keychain reachable \(no D-Bus session bus .*\); using the file store /);
+  });
+});
+
 describe('run', () => {
   it('keeps the platform store token and address from the child, and masks the token wherever it shows', async () => {
     const token = 'tok-super-secret-bearer-123';

@@ -1,5 +1,7 @@
 // The OS keychain (Secret Service on Linux, Keychain on macOS, Credential Manager on Windows) under the Sinch CLI's names.
-import { AsyncEntry, findCredentialsAsync } from '@napi-rs/keyring';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AsyncEntry } from '@napi-rs/keyring';
 import { EntrypointError, ExitCode } from '../exit-codes.js';
 import type { LocalStore } from './resolve.js';
 
@@ -8,6 +10,14 @@ const SERVICE = 'sinch-cli';
 const PREFIX = 'custom-';
 // Without the pin the binding silently falls back to the kernel keyring on Linux and finds nothing there.
 const OPTIONS = { linux: { store: 'secret-service' as const } };
+
+let keyring: typeof import('@napi-rs/keyring') | undefined;
+
+/** Whether a Secret Service could be reachable: elsewhere than Linux always; on Linux only over a session bus. */
+function sessionBus(): boolean {
+  if (process.platform !== 'linux' || process.env.DBUS_SESSION_BUS_ADDRESS) return true;
+  return existsSync(join(process.env.XDG_RUNTIME_DIR ?? `/run/user/${process.getuid?.() ?? 0}`, 'bus'));
+}
 
 export interface KeychainEntry {
   service: string;
@@ -38,6 +48,10 @@ export function keychainEntries(key: string, functionName?: string): KeychainEnt
 /** Opens the keychain; one lookup proves it reachable, otherwise it throws KeychainUnreachable. */
 export async function openKeychain(o: KeychainOptions): Promise<LocalStore> {
   const label = (e: KeychainEntry): string => `keychain (service ${e.service}, account ${e.account})`;
+  // The Secret Service is reached over the D-Bus session bus: without one, loading the native binding (tens of ms)
+  // only to hear it fail is the cost of every headless boot.
+  if (!sessionBus()) throw new KeychainUnreachable('no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)');
+  keyring ??= await import('@napi-rs/keyring');
   try {
     await call(o, () => entry({ service: SERVICE, account: 'sinch-entrypoint-probe' }).getPassword(signal(o)));
   } catch (error) {
@@ -55,7 +69,7 @@ export async function openKeychain(o: KeychainOptions): Promise<LocalStore> {
     if (!cache) {
       const found = new Map<string, string>();
       for (const service of services) {
-        for (const c of await call(o, () => findCredentialsAsync(service, null, signal(o)))) found.set(`${service}\n${c.account}`, c.password);
+        for (const c of await call(o, () => keyring!.findCredentialsAsync(service, null, signal(o)))) found.set(`${service}\n${c.account}`, c.password);
       }
       cache = found;
     }
@@ -93,7 +107,7 @@ export async function openKeychain(o: KeychainOptions): Promise<LocalStore> {
 }
 
 function entry(e: KeychainEntry): AsyncEntry {
-  return new AsyncEntry(e.service, e.account, OPTIONS);
+  return new keyring!.AsyncEntry(e.service, e.account, OPTIONS);
 }
 
 function signal(o: KeychainOptions): AbortSignal {
