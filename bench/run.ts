@@ -29,16 +29,12 @@ function timePipeline(feed: string, filter: string): Timing {
   return { seconds, cpu: user! + system!, rssMB: rss! / 1024 };
 }
 
-/** The best of `runs` timings of each filter, the filters taking turns so that drift in load hits all alike. */
-function race(feed: string, filters: string[], runs = 3): Timing[] {
-  const best = filters.map(() => ({ seconds: Infinity, cpu: 0, rssMB: 0 }));
-  for (let i = 0; i < runs; i++) {
-    filters.forEach((filter, f) => {
-      const t = timePipeline(feed, filter);
-      if (t.seconds < best[f]!.seconds) best[f] = t;
-    });
-  }
-  return best;
+/** The median of `runs` timings of each filter, the filters taking turns so that drift in load hits all alike. */
+function race(feed: string, filters: string[], runs = Number(process.env.BENCH_RUNS ?? 5)): Timing[] {
+  const all = filters.map(() => [] as Timing[]);
+  for (let i = 0; i < runs; i++) filters.forEach((filter, f) => all[f]!.push(timePipeline(feed, filter)));
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return all.map((ts) => ({ seconds: median(ts.map((t) => t.seconds)), cpu: median(ts.map((t) => t.cpu)), rssMB: Math.max(...ts.map((t) => t.rssMB)) }));
 }
 
 /** A project directory whose .env holds the secrets, as the redact command reads them. */
@@ -52,7 +48,7 @@ function project(k: number): { dir: string; list: string } {
 }
 
 const row = (cells: (string | number)[]) => console.log(cells.map((c) => String(c).padStart(12)).join(''));
-console.log(`Throughput through real pipes (cat | filter | cat), ${corpusBytes / MB} MB corpus, naive on the first ${naiveBytes / MB} MB`);
+console.log(`Throughput through real pipes (cat | filter | cat), ${corpusBytes / MB} MB corpus, naive on the first ${naiveBytes / MB} MB; medians of interleaved runs, peak RSS`);
 row(['K', 'filter', 'MB/s', 'x pass', 'CPU s', 'RSS MB', 'start ms']);
 for (const k of (process.env.BENCH_K ?? '1,10,100,1000').split(',').map(Number)) {
   const { dir, list } = project(k);
