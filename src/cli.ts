@@ -35,24 +35,26 @@ interface GlobalArgs {
 
 /** Runs one command line and resolves to the exit code to leave with. */
 export async function cli(argv: string[]): Promise<number> {
+  // A reader of ours that went away (EPIPE) must not crash us mid-boot: what we write to it is simply lost.
+  for (const out of [process.stdout, process.stderr]) out.on('error', () => undefined);
   let code: number = ExitCode.ok;
   const parser = yargs(argv)
     .scriptName('sinch-entrypoint')
     .usage('$0 [run] [options] -- <command> [args...]')
     .strict()
-    .option('dir', { type: 'string', default: '.', coerce: directory, describe: 'Project directory (sinch.json, .env)' })
-    .option('mask', { type: 'string', default: '***', describe: 'Mask text; {name} expands to the secret key' })
-    .option('min-secret-length', { type: 'number', default: 4, coerce: whole('min-secret-length', 1), describe: 'Shortest secret value (bytes) that is masked' })
-    .option('hold-ms', { type: 'number', default: 50, coerce: within('hold-ms', 0), describe: 'Deadline before held bytes that may begin a secret are released (ms)' })
-    .option('raw-limit', { type: 'number', default: 3, coerce: whole('raw-limit', 0), describe: 'At that deadline, up to this many held bytes are output raw; more are masked' })
+    .option('dir', { type: 'string', requiresArg: true, default: '.', coerce: directory, describe: 'Project directory (sinch.json, .env)' })
+    .option('mask', { type: 'string', requiresArg: true, default: '***', describe: 'Mask text; {name} expands to the secret key' })
+    .option('min-secret-length', { type: 'string', requiresArg: true, default: 4, coerce: whole('min-secret-length', 1), describe: 'Shortest secret value (bytes) that is masked' })
+    .option('hold-ms', { type: 'string', requiresArg: true, default: 50, coerce: within('hold-ms', 0), describe: 'Deadline before held bytes that may begin a secret are released (ms)' })
+    .option('raw-limit', { type: 'string', requiresArg: true, default: 3, coerce: whole('raw-limit', 0), describe: 'At that deadline, up to this many held bytes are output raw; more are masked' })
     .option('quiet', { type: 'boolean', default: false, describe: 'Silence our notices' })
     .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Format of our own messages' })
-    .option('environment', { type: 'string', describe: 'development or production (default: $SINCH_ENVIRONMENT, else development)' })
-    .option('secrets-dir', { type: 'string', describe: 'Directory of mounted secret files, one per key (default: /run/secrets when it exists)' })
+    .option('environment', { type: 'string', requiresArg: true, describe: 'development or production (default: $SINCH_ENVIRONMENT, else development)' })
+    .option('secrets-dir', { type: 'string', requiresArg: true, describe: 'Directory of mounted secret files, one per key (default: /run/secrets when it exists)' })
     .option('allow-missing', { type: 'boolean', default: false, describe: 'Start even when a declared secret has no value (a warning, not exit 78)' })
-    .option('secrets-timeout', { type: 'number', default: 30_000, coerce: within('secrets-timeout', 1), describe: 'Deadline for reading a secret store: all platform retries, each keychain call (ms)' })
+    .option('secrets-timeout', { type: 'string', requiresArg: true, default: 30_000, coerce: within('secrets-timeout', 1), describe: 'Deadline for reading a secret store: all platform retries, each keychain call (ms)' })
     .command(['run', '$0'], 'Run the function (the command after --, else one derived from sinch.json) with its configuration, masking secrets in its output', (y) =>
-      y.option('stop-timeout', { type: 'number', default: 10, coerce: within('stop-timeout', 0, MAX_TIMER_MS / 1000), describe: 'Seconds the function has to stop after SIGTERM/SIGINT before SIGKILL' }), async (args) => {
+      y.option('stop-timeout', { type: 'string', requiresArg: true, default: 10, coerce: within('stop-timeout', 0, MAX_TIMER_MS / 1000), describe: 'Seconds the function has to stop after SIGTERM/SIGINT before SIGKILL' }), async (args) => {
       code = await runCommand(args, argv);
     })
     .command('redact', "Filter stdin to stdout, masking the project's secrets", (y) => y, async (args) => {

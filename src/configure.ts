@@ -11,6 +11,8 @@ import { filesSource, secretsDir } from './secrets/files.js';
 import { mapSource, resolveSecrets, storeSource, type LocalStore, type Resolved, type SecretSource } from './secrets/resolve.js';
 import { sinchConfigSource } from './secrets/sinch-config.js';
 
+const CREDENTIAL_PARAM = /sig|token|secret|credential|key|auth|pass/i;
+
 export interface ConfigureOptions {
   dir: string;
   /** --environment; else $SINCH_ENVIRONMENT, else development. */
@@ -53,13 +55,14 @@ export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promi
     const settings = platformSettings(process.env);
     if (settings) {
       credentials.push({ name: 'SINCH_SECRETS_TOKEN', value: settings.token });
-      // A signed URL carries its credential in the query.
-      for (const value of settings.url.searchParams.values()) credentials.push({ name: 'SINCH_SECRETS_URL', value });
+      // A signed URL carries its credential in the query (X-Amz-Signature, sig, token): mask those values, not the
+      // expiry or algorithm beside them, which are ordinary words and numbers in any log.
+      for (const [param, value] of settings.url.searchParams) if (CREDENTIAL_PARAM.test(param)) credentials.push({ name: 'SINCH_SECRETS_URL', value });
       const store = await fetchPlatformStore({ ...settings, deadlineMs: o.storeTimeoutMs });
       for (const [name, value] of Object.entries(store.variables)) [variables[name], variableSources[name]] = [value, 'platform'];
       optional.push(...Object.keys(store.secrets));
       sources.push(mapSource('platform', store.secrets));
-    } else log.notice('production without SINCH_SECRETS_URL: secrets come only from the environment and mounted files');
+    } else log.notice('production without SINCH_SECRETS_URL: secrets come only from the environment, .env values and mounted files');
   } else {
     // Opened on first use, so a boot whose keys all came from env or files never touches the keychain.
     let store: LocalStore | undefined;

@@ -13,7 +13,8 @@ export function parseEnvironment(flag: string | undefined, fromEnv: string | und
   if ((MODES as readonly string[]).includes(mode)) return mode as Mode;
   // A bad flag is a usage error; a bad variable is the container's configuration.
   const code = origin === '--environment' ? ExitCode.usage : ExitCode.config;
-  throw new EntrypointError(`${origin}: expected development or production, got "${value}"`, code);
+  // The value itself is not shown: whatever sits in a misplaced flag may be a secret.
+  throw new EntrypointError(`${origin}: expected development or production`, code);
 }
 
 /** The child's mode variables: NODE_ENV for Node.js, ASPNETCORE_ENVIRONMENT and DOTNET_ENVIRONMENT for .NET. */

@@ -6,10 +6,14 @@ import type { LoggerOptions } from './log.js';
 /** Node's timers fire at once for more than 2^31 - 1 ms. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** A yargs `coerce` for a number flag from `min` to `max`: anything else (NaN would switch masking off) is exit 64. */
+/**
+ * A yargs `coerce` for a number flag (declared as a string, so that yargs' own number parsing, which reads `--x=`
+ * as 0 and `0x10` as 16, never sees it) from `min` to `max`: anything else is exit 64, since a bad
+ * --min-secret-length read as NaN or 0 would switch masking off.
+ */
 export function within(flag: string, min: number, max = MAX_TIMER_MS, integer = false): (value: unknown) => number {
   return (value) => {
-    const n = typeof value === 'number' || typeof value === 'string' ? Number(value) : NaN;
+    const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
     if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
       throw new EntrypointError(`--${flag}: expected ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`, ExitCode.usage);
     }
@@ -32,6 +36,8 @@ const COMMANDS = new Set(['run', 'redact', 'check', 'secrets']);
 
 /** yargs' complaint as exit 64, never echoing a stray argument: it may be a value typed in the wrong place. */
 export function usageError(message: string, argv: string[]): EntrypointError {
+  const choices = /Argument: ([\w-]+), Given: .*, Choices: (.*)$/s.exec(message);
+  if (choices) return new EntrypointError(`--${choices[1]}: expected one of ${choices[2]!.replace(/"/g, '')}`, ExitCode.usage);
   const unknown = /^Unknown arguments?: (.*)$/.exec(message);
   if (!unknown) return new EntrypointError(message.replace(/\s*\n\s*/g, ' '), ExitCode.usage);
   const ours = ourArgs(argv);

@@ -27,7 +27,7 @@ export interface SuperviseOptions {
 
 /** After the child exits, how long its pipes may stay silent (held open by a descendant) before we stop reading. */
 const DRAIN_IDLE_MS = 1000;
-/** ...and how long a descendant that keeps writing may keep us from exiting with the child's code. */
+/** ...and how long a descendant that keeps writing may keep us from exiting (waiting on a slow reader does not count). */
 const DRAIN_MAX_MS = 5000;
 
 /** Where util-linux's setpriv lives on Debian-based images (util-linux is essential there). */
@@ -74,11 +74,12 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
 
   let stopping = false;
   let killTimer: NodeJS.Timeout | undefined;
-  let stopDraining = (): void => {};
+  // Once the child is gone we only wait for its pipes and our outputs: a stop request ends that wait.
+  let requestStop = (): void => {};
+  const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
   const release = o.signals((signal) => {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
-      // The child is gone and we only wait for its pipes: a stop request ends that wait.
-      if (signal === 'SIGTERM' || signal === 'SIGINT') stopDraining();
+      if (signal === 'SIGTERM' || signal === 'SIGINT') requestStop();
       return;
     }
     if (signal === 'SIGTERM' || signal === 'SIGINT') {
@@ -102,39 +103,53 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
 
   const { code, signal, spawnError } = await exited;
   clearTimeout(killTimer);
-  await drain(pipes, ended, [o.stdout, o.stderr], o.log, (stop) => (stopDraining = stop));
+  // After a stop request (before or after the exit) a reader that does not take our output gets DRAIN_MAX_MS more.
+  const patience = stopping ? Promise.race([stopRequested, unrefDelay(DRAIN_MAX_MS)]) : stopRequested;
+  await drain(pipes, ended, [o.stdout, o.stderr], o.log, patience);
   if (spawnError) o.log.error(`cannot start ${o.command}: ${spawnError}`);
   else o.log.notice(signal ? `child killed by ${signal} (exit ${code})` : `child exited with code ${code}`);
-  await endAll(o);
+  // Our own readers may be slow or stuck: a stop request then gives up on what they have not taken.
+  await Promise.race([endAll(o), patience.then(() => [o.stdout, o.stderr].forEach((w) => w.destroy()))]);
   release();
   return code;
 }
 
 /**
  * Waits for the child's pipes to reach end of file. A descendant may hold them open: we give up once they stay
- * silent for DRAIN_IDLE_MS, after DRAIN_MAX_MS in all, or at a stop request (`onStop` receives the trigger).
+ * silent for DRAIN_IDLE_MS, after DRAIN_MAX_MS in all, or at a stop request. A destination applying backpressure
+ * stops both clocks: the bytes are still on their way, only slowly.
  */
-async function drain(pipes: Readable[], ended: Promise<unknown>, to: Writable[], log: Logger, onStop: (stop: () => void) => void): Promise<void> {
+async function drain(pipes: Readable[], ended: Promise<unknown>, to: Writable[], log: Logger, stop: Promise<void>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   let cap: NodeJS.Timeout | undefined;
   const stalled = new Promise<boolean>((done) => {
+    const after = (ms: number, retry: () => void): NodeJS.Timeout => setTimeout(() => (to.some((w) => w.writableNeedDrain) ? retry() : done(true)), ms);
     const arm = (): void => {
       clearTimeout(timer);
-      // A destination applying backpressure is not a stall: the bytes are still on their way.
-      timer = setTimeout(() => (to.some((w) => w.writableNeedDrain) ? arm() : done(true)), DRAIN_IDLE_MS);
+      timer = after(DRAIN_IDLE_MS, arm);
+    };
+    const armCap = (): void => {
+      cap = after(DRAIN_MAX_MS, armCap);
     };
     arm();
-    cap = setTimeout(() => done(true), DRAIN_MAX_MS);
-    onStop(() => done(true));
+    armCap();
+    void stop.then(() => done(true));
     for (const pipe of pipes) pipe.on('data', arm);
   });
   const stuck = await Promise.race([ended.then(() => false), stalled]);
   clearTimeout(timer);
   clearTimeout(cap);
   if (stuck) {
-    log.warn('the child exited but a process it left behind holds its output open; no longer reading it');
+    log.warn(to.some((w) => w.writableNeedDrain)
+      ? 'the child exited and a stop was requested, but our reader is not taking its output; dropping the rest'
+      : 'the child exited but a process it left behind holds its output open; no longer reading it');
     for (const pipe of pipes) pipe.destroy();
   }
+}
+
+/** Resolves after `ms` without keeping the process alive for it. */
+function unrefDelay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /** Ends both destinations and waits until they have flushed everything (a redactor releases held bytes on end). */

@@ -103,7 +103,7 @@ describe('check in development', () => {
     const dotenv = await runBin(['check'], { cwd: env });
     assert.deepEqual([dotenv.exitCode, dotenv.stderr.trim()], [78, `sinch-entrypoint: error: ${join(env, '.env')}:2: the key must match [A-Z0-9_]+ (not shown)`]);
     const flag = await runBin(['check', '--environment', 'staging'], { cwd: env });
-    assert.deepEqual([flag.exitCode, flag.stderr.trim()], [64, 'sinch-entrypoint: error: --environment: expected development or production, got "staging"']);
+    assert.deepEqual([flag.exitCode, flag.stderr.trim()], [64, 'sinch-entrypoint: error: --environment: expected development or production']);
     const variable = await runBin(['check'], { cwd: env, env: { SINCH_ENVIRONMENT: 'staging' } });
     assert.equal(variable.exitCode, 78);
     const timeout = await runBin(['check', '--secrets-timeout', '0'], { cwd: broken });

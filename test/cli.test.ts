@@ -22,6 +22,22 @@ describe('flags', () => {
     });
   }
 
+  for (const args of [['--stop-timeout='], ['--hold-ms='], ['--raw-limit', '--'], ['--dir', '--'], ['--min-secret-length', '0x10']]) {
+    it(`${args.join(' ')} (empty, missing or not decimal) is a usage error, not a default or 0`, async () => {
+      const { code, stderr } = await run([...args, ...(args.includes('--') ? [] : ['--']), 'true']);
+      assert.equal(code, 64, stderr);
+    });
+  }
+
+  it('never echoes the value of a flag it rejects', async () => {
+    for (const flag of ['--log-format', '--environment']) {
+      const { code, stderr } = await run([flag, 'sk_live_misplaced', '--', 'true']);
+      assert.equal(code, 64);
+      assert.match(stderr, new RegExp(`error: ${flag}: expected`));
+      assert.doesNotMatch(stderr, /sk_live_misplaced/);
+    }
+  });
+
   it('names an unknown option, and never echoes stray arguments (they may be a misplaced value)', () => {
     const dir = project();
     const options = { encoding: 'utf8' as const, cwd: dir, env: { PATH: process.env.PATH, HOME: dir } };
@@ -84,6 +100,21 @@ describe('run', () => {
     const result = spawnSync('bash', ['-c', script], { encoding: 'utf8', cwd: dir, env: { PATH: process.env.PATH, HOME: dir, SINCH_ENVIRONMENT: 'production' } });
     assert.equal(result.stdout.trim(), '7');
     assert.doesNotMatch(result.stderr, /EPIPE|Error|at /);
+  });
+
+  it('a slow reader gets every byte the child wrote before exiting, however long it takes', () => {
+    const dir = project();
+    const script = `"${process.execPath}" "${bin}" --quiet -- sh -c "head -c 400000 /dev/zero | tr '\\\\0' a; exit 5" | (sleep 6; wc -c); echo "\${PIPESTATUS[0]}"`;
+    const result = spawnSync('bash', ['-c', script], { encoding: 'utf8', cwd: dir, env: { PATH: process.env.PATH, HOME: dir, SINCH_ENVIRONMENT: 'production' } });
+    assert.deepEqual(result.stdout.trim().split(/\s+/), ['400000', '5'], result.stderr);
+    assert.doesNotMatch(result.stderr, /holds its output open/);
+  });
+
+  it('a closed stderr does not stop the boot: the child runs and its code is ours', () => {
+    const dir = project();
+    // Our stderr is a pipe whose reader has already exited: every message we write meets EPIPE.
+    const closed = spawnSync('bash', ['-c', `"${process.execPath}" "${bin}" -- "${process.execPath}" -e "process.exitCode = 7" 2>&1 >/dev/null | true; echo \${PIPESTATUS[0]}`], { encoding: 'utf8', cwd: dir, env: { PATH: process.env.PATH, HOME: dir, SINCH_ENVIRONMENT: 'production' } });
+    assert.equal(closed.stdout.trim(), '7');
   });
 
   it('a descendant holding the pipes open delays the exit at most briefly, and SIGTERM ends the wait at once', async () => {

@@ -29,6 +29,9 @@ export class Matcher {
   /** Matches not yet output because a longer occurrence could still start before them. */
   private pending: Span[] = [];
   private out: Buffer[] = [];
+  /** Raw ranges [from, to) that releases let out and a live partial secret may still span, flat. */
+  private released: number[] = [];
+  private releasing = false;
 
   /** Probe pitch in 4-byte words; 0 when the shortest needle is too short to be sure of an aligned window. */
   private readonly wordPitch: number;
@@ -128,18 +131,26 @@ export class Matcher {
   release(rawLimit: number): Buffer[] {
     const held = this.pos - this.emitted;
     if (held === 0) return [];
-    // The partial secret the held bytes belong to may have begun before them: bytes of it that an earlier release
-    // let out raw count against the limit (else a writer pausing every few bytes would leak it all), and one that
-    // began under a mask stays under it.
+    // The partial secret the held bytes belong to may have begun before them: bytes of it that earlier releases
+    // let out raw count against the limit (else a writer pausing every few bytes would leak it all), and one whose
+    // first byte went out under a mask stays under it. Bytes before `start` (which never decreases) are no concern.
     const start = this.pos - this.automaton.depth[this.state]!;
-    const rawBefore = Math.max(0, this.emitted - Math.max(start, this.maskEnd));
-    const continuesMask = start < this.maskEnd && this.maskEnd === this.emitted;
-    if (held + rawBefore > rawLimit || continuesMask) {
+    const released = this.released;
+    while (released.length > 0 && released[1]! <= start) released.splice(0, 2);
+    let rawBefore = 0;
+    let startWasRaw = false;
+    for (let i = 0; i < released.length; i += 2) {
+      rawBefore += Math.max(0, Math.min(released[i + 1]!, this.emitted) - Math.max(released[i]!, start));
+      if (released[i]! <= start && start < released[i + 1]!) startWasRaw = true;
+    }
+    if (held + rawBefore > rawLimit || (start < this.emitted && !startWasRaw)) {
       if (this.maskEnd !== this.emitted) this.out.push(this.masks[this.pending[0]?.name ?? this.automaton.prefixName[this.state]!]!);
       this.pending = [];
       this.maskEnd = this.emitted = this.pos;
     } else {
+      this.releasing = true;
       this.settle(this.pos, EMPTY, this.pos);
+      this.releasing = false;
     }
     this.held = EMPTY;
     return this.take();
@@ -180,6 +191,7 @@ export class Matcher {
     const heldStart = base - this.held.length;
     if (from < base) this.out.push(this.held.subarray(from - heldStart, Math.min(to, base) - heldStart));
     if (to > base) this.out.push(chunk.subarray(Math.max(from, base) - base, to - base));
+    if (this.releasing) this.released.push(from, to);
     this.emitted = to;
   }
 

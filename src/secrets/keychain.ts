@@ -51,7 +51,12 @@ export async function openKeychain(o: KeychainOptions): Promise<LocalStore> {
   // The Secret Service is reached over the D-Bus session bus: without one, loading the native binding (tens of ms)
   // only to hear it fail is the cost of every headless boot.
   if (!sessionBus()) throw new KeychainUnreachable('no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)');
-  keyring ??= await import('@napi-rs/keyring');
+  try {
+    keyring ??= await import('@napi-rs/keyring');
+  } catch (error) {
+    // No prebuilt binding for this platform, or a broken install: there is no keychain to use.
+    throw new KeychainUnreachable(`the keychain binding cannot be loaded: ${firstLine((error as Error).message)}`);
+  }
   try {
     await call(o, () => entry({ service: SERVICE, account: 'sinch-entrypoint-probe' }).getPassword(signal(o)));
   } catch (error) {

@@ -82,6 +82,18 @@ describe('matcher', () => {
     assert.equal(Buffer.concat(out).toString(), 'key: *** and more\n');
   });
 
+  it('counts raw bytes of a partial secret across several releases, also when another secret is masked inside it', () => {
+    const needles: Needle[] = ['ABCD', 'CDEFGHIJ'].map((v) => ({ bytes: Buffer.from(v), name: 'K' }));
+    const feed = (parts: string[]): string => {
+      const matcher = new Matcher(compile(needles), [Buffer.from('*')]);
+      return Buffer.concat(parts.flatMap((p) => [...matcher.push(Buffer.from(p)), ...matcher.release(3)])).toString();
+    };
+    // C and E of CDEFGHIJ went out raw; F and G would make four, so they are masked, and so is the rest.
+    assert.equal(feed(['ABC', 'DE', 'FG', 'HIJ']), 'ABC*E*');
+    // C, E and F: three raw bytes of CDEFGHIJ, within the limit, so they stay raw.
+    assert.equal(feed(['ABC', 'D', 'EF']), 'ABC*EF');
+  });
+
   it('a short release leaks at most the raw limit, then masks the rest', () => {
     const matcher = new Matcher(compile(raw(['correct-horse-battery'])), [MASK]);
     const out = [...matcher.push(Buffer.from('key: cor')), ...matcher.release(3)];
