@@ -74,7 +74,8 @@ function encodings(value: string): (string | Buffer)[] {
     // Go's encoding/json: HTML-safe, `< > &` and U+2028/U+2029 as \uxxxx.
     jsonEscape(value, '\\"', (code) => code === 0x3c || code === 0x3e || code === 0x26 || code === 0x2028 || code === 0x2029, false),
   ];
-  const uri = encodeURIComponent(value);
+  // encodeURIComponent throws on a lone surrogate (a platform store's JSON can carry one); UTF-8 writes it as U+FFFD.
+  const uri = encodeURIComponent(value.replace(/\p{Surrogate}/gu, '\uFFFD'));
   const form = new URLSearchParams({ v: value }).toString().slice(2);
   for (const percent of [uri, uri.replace(/%20/g, '+'), form]) forms.push(percent, percent.replace(/%[0-9A-F]{2}/g, (p) => p.toLowerCase()));
   forms.push(...base64Cores(Buffer.from(value, 'utf8')));

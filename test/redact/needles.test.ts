@@ -83,6 +83,11 @@ describe('needles', () => {
     assert.equal(redact([s], JSON.stringify({ pem })), '{"pem":"***"}');
   });
 
+  it('takes a value with a lone surrogate (JSON can carry one) and masks it as UTF-8 writes it', () => {
+    const s = { name: 'K', value: '\ud83dabc-def' };
+    assert.equal(redact([s], `v=${Buffer.from(s.value).toString()};`), 'v=***;');
+  });
+
   it('does not mask values shorter than 4 bytes, and names them', () => {
     const { needles, tooShort } = needlesFor([{ name: 'SHORT', value: 'abc' }, { name: 'EMPTY', value: '' }, { name: 'OK', value: 'abcd' }]);
     assert.deepEqual(tooShort, ['SHORT']);
