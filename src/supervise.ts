@@ -29,6 +29,11 @@ export interface SuperviseOptions {
 const DRAIN_IDLE_MS = 1000;
 /** ...and how long a descendant that keeps writing may keep us from exiting (waiting on a slow reader does not count). */
 const DRAIN_MAX_MS = 5000;
+/**
+ * What the child can have left in its pipes when it exits (64 KiB each by default, 1 MiB at most on Linux): a slow
+ * reader may take that long; bytes past it were written by a descendant and do not extend the wait.
+ */
+const IN_FLIGHT_BYTES = 1 << 20;
 
 /** Where util-linux's setpriv lives on Debian-based images (util-linux is essential there). */
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'];
@@ -122,19 +127,25 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
 async function drain(pipes: Readable[], ended: Promise<unknown>, to: Writable[], log: Logger, stop: Promise<void>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   let cap: NodeJS.Timeout | undefined;
+  let read = 0;
   const stalled = new Promise<boolean>((done) => {
-    const after = (ms: number, retry: () => void): NodeJS.Timeout => setTimeout(() => (to.some((w) => w.writableNeedDrain) ? retry() : done(true)), ms);
+    const slowReader = (): boolean => to.some((w) => w.writableNeedDrain);
     const arm = (): void => {
       clearTimeout(timer);
-      timer = after(DRAIN_IDLE_MS, arm);
+      timer = setTimeout(() => (slowReader() ? arm() : done(true)), DRAIN_IDLE_MS);
     };
     const armCap = (): void => {
-      cap = after(DRAIN_MAX_MS, armCap);
+      cap = setTimeout(() => (slowReader() && read <= IN_FLIGHT_BYTES ? armCap() : done(true)), DRAIN_MAX_MS);
     };
     arm();
     armCap();
     void stop.then(() => done(true));
-    for (const pipe of pipes) pipe.on('data', arm);
+    for (const pipe of pipes) {
+      pipe.on('data', (chunk: Buffer) => {
+        read += chunk.length;
+        arm();
+      });
+    }
   });
   const stuck = await Promise.race([ended.then(() => false), stalled]);
   clearTimeout(timer);

@@ -110,6 +110,19 @@ describe('run', () => {
     assert.doesNotMatch(result.stderr, /holds its output open/);
   });
 
+  it('a descendant that keeps writing into a slow reader holds the exit back only for the cap, not forever', { timeout: 30_000 }, async () => {
+    const started = start(['--quiet', '--', 'sh', '-c', '(yes tickticktick-descendant &); exit 3']);
+    // A slow reader: 4 KiB every 10 ms, far below what `yes` writes.
+    started.child.stdout.removeAllListeners('data');
+    started.child.stdout.pause();
+    const reader = setInterval(() => started.child.stdout.read(4096), 10);
+    const at = Date.now();
+    const exit = await started.exit.finally(() => clearInterval(reader));
+    spawnSync('pkill', ['-f', '^yes tickticktick-descendant$']);
+    assert.equal(exit.code, 3);
+    assert.ok(Date.now() - at < 20_000, `took ${Date.now() - at} ms`);
+  });
+
   it('a closed stderr does not stop the boot: the child runs and its code is ours', () => {
     const dir = project();
     // Our stderr is a pipe whose reader has already exited: every message we write meets EPIPE.

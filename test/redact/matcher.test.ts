@@ -142,17 +142,21 @@ describe('matcher property', () => {
           const piece = (p: number | string): Buffer =>
             typeof p === 'string' ? Buffer.from(p) : p < 0 ? Buffer.from(both!) : needles[p % needles.length]!.bytes;
           const input = Buffer.concat(parts.map(piece));
-          const matcher = new Matcher(compile(needles), needles.map(() => MASK));
+          // 0xff never occurs in UTF-8, so the output's other bytes are exactly what went out raw.
+          const matcher = new Matcher(compile(needles), needles.map(() => Buffer.from([0xff])));
           const raw = rawRanges(matcher);
+          const out: Buffer[] = [];
           let from = 0;
           for (const { cut, release } of [...steps].sort((a, b) => (a.cut % (input.length + 1)) - (b.cut % (input.length + 1)))) {
             const to = cut % (input.length + 1);
-            matcher.push(input.subarray(from, to));
+            out.push(...matcher.push(input.subarray(from, to)));
             from = to;
-            if (release) matcher.release(rawLimit);
+            if (release) out.push(...matcher.release(rawLimit));
           }
-          matcher.push(input.subarray(from));
-          matcher.release(rawLimit);
+          out.push(...matcher.push(input.subarray(from)), ...matcher.release(rawLimit));
+          // The recorded raw steps are the whole story: nothing reaches the output raw any other way.
+          const shownRaw = Buffer.from(Buffer.concat(out).filter((b) => b !== 0xff));
+          assert.deepEqual(shownRaw, Buffer.concat(raw.map(([a, b]) => input.subarray(a, b))));
           // Every occurrence of every needle, wherever the parts put it, shows at most rawLimit raw bytes.
           for (const { bytes } of needles) {
             for (let at = input.indexOf(bytes); at !== -1; at = input.indexOf(bytes, at + 1)) {
