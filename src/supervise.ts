@@ -122,7 +122,8 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
 /**
  * Waits for the child's pipes to reach end of file. A descendant may hold them open: we give up once they stay
  * silent for DRAIN_IDLE_MS, after DRAIN_MAX_MS in all, or at a stop request. A destination applying backpressure
- * stops both clocks: the bytes are still on their way, only slowly.
+ * holds both clocks back (the bytes are on their way, only slowly), the cap only while what we read since the exit
+ * could still be the child's own.
  */
 async function drain(pipes: Readable[], ended: Promise<unknown>, to: Writable[], log: Logger, stop: Promise<void>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;

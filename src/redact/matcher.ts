@@ -124,9 +124,9 @@ export class Matcher {
   }
 
   /**
-   * Outputs everything held, as at a deadline or at the end of input. Fails closed: more than `rawLimit` held
-   * bytes come out as the mask, not raw. Matching state survives, so the rest of a secret arriving later is
-   * masked too (merged with this mask when nothing came between).
+   * Outputs everything held, as at a deadline or at the end of input. Fails closed: when the partial secret would
+   * then show more than `rawLimit` raw bytes in all, the held bytes come out as the mask. Matching state survives,
+   * so the rest of a secret arriving later is masked too (merged with this mask when nothing came between).
    */
   release(rawLimit: number): Buffer[] {
     const held = this.pos - this.emitted;
