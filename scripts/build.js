@@ -24,17 +24,32 @@ export default (text, options) => /^[\\x20-\\x7e]*$/.test(text) ? text.length : 
 // Chunk names carry content hashes: clear the old ones rather than let them pile up.
 rmSync('dist', { recursive: true, force: true });
 
-// yargs' factory guesses a version for --version by listing every directory from the cwd up to a package.json (the
-// function's own, in a container): ~10 ms of every start, for a number we set ourselves. Start it with none.
-const noVersionGuess = {
-  name: 'no-version-guess',
+// Patches to yargs, each checked to still apply.
+// - Its factory guesses a version for --version by listing every directory from the cwd up to a package.json (the
+//   function's own, in a container): ~10 ms of every start, for a number we set ourselves. Start it with none.
+// - Its platform shim reads process.stdout.columns when imported, and it lays out a command's help text as the
+//   command starts, to cache it for a help call we never make (~10 ms). Either makes process.stdout: that opens fd 1
+//   as a libuv pipe and sets O_NONBLOCK on a description shared with other processes, and `redact` writes fd 1 with
+//   blocking write(2). The width is wanted only to lay out help: read it then, and lay out help only when shown.
+const yargsPatches = [
+  { file: /yargs[\\/]build[\\/]lib[\\/]yargs-factory\.js$/, from: 'yargs.version();', to: 'yargs.version(false);' },
+  {
+    file: /yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/,
+    from: "stdColumns: typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null",
+    to: "get stdColumns() { return typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null; }",
+  },
+  { file: /yargs[\\/]build[\\/]lib[\\/]command\.js$/, from: 'yargs.getInternalMethods().getUsageInstance().cacheHelpMessage();', to: '' },
+];
+const patchYargs = {
+  name: 'patch-yargs',
   setup(b) {
-    b.onLoad({ filter: /yargs[\\/]build[\\/]lib[\\/]yargs-factory\.js$/ }, async (args) => {
-      const text = await readFile(args.path, 'utf8');
-      const patched = text.replace('yargs.version();', 'yargs.version(false);');
-      if (patched === text) throw new Error('yargs-factory.js changed: revisit the no-version-guess plugin');
-      return { contents: patched, loader: 'js' };
-    });
+    for (const { file, from, to } of yargsPatches) {
+      b.onLoad({ filter: file }, async (args) => {
+        const text = await readFile(args.path, 'utf8');
+        if (!text.includes(from)) throw new Error(`${args.path} changed: revisit the yargs patches in scripts/build.js`);
+        return { contents: text.replace(from, to), loader: 'js' };
+      });
+    }
   },
 };
 
@@ -53,7 +68,7 @@ await build({
   legalComments: 'none',
   minify: true,
   logLevel: 'warning',
-  plugins: [lazyStringWidth, noVersionGuess],
+  plugins: [lazyStringWidth, patchYargs],
   // yargs would otherwise look for package.json at every start to answer --version.
   define: { SINCH_ENTRYPOINT_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
 });

@@ -11,9 +11,11 @@ import { modeEnvironment } from './environment.js';
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import { createLogger, type Logger, type LoggerOptions } from './log.js';
 import type { Secret } from './redact/needles.js';
-import { compileRedaction, createRedactor } from './redact/stream.js';
+import { pump } from './redact/pump.js';
+import { compileRedaction, createMatcher, createRedactor, type Redaction } from './redact/stream.js';
 import { planClients } from './sdk-clients.js';
-import { takeSignals } from './signals.js';
+import { restoreEndingSignals, takeSignals } from './signals.js';
+import { quietStdioOnFirstUse } from './stdio.js';
 
 /** The package version, put in by the build (scripts/build.js). */
 declare const SINCH_ENTRYPOINT_VERSION: string;
@@ -35,8 +37,7 @@ interface GlobalArgs {
 
 /** Runs one command line and resolves to the exit code to leave with. */
 export async function cli(argv: string[]): Promise<number> {
-  // A reader of ours that went away (EPIPE) must not crash us mid-boot: what we write to it is simply lost.
-  for (const out of [process.stdout, process.stderr]) out.on('error', () => undefined);
+  quietStdioOnFirstUse();
   let code: number = ExitCode.ok;
   const parser = yargs(argv)
     .scriptName('sinch-entrypoint')
@@ -159,22 +160,30 @@ async function secretsCommand(action: 'add' | 'list' | 'get' | 'delete', args: S
 async function redactCommand(args: GlobalArgs): Promise<number> {
   const log = createLogger(process.stderr, logOptions(args));
   const { secrets, credentials = [] } = await loadConfiguration({ ...configureOptions(args), clientsWarning: false }, log);
-  const redactor = redactorFactory([...secrets, ...credentials], args, log);
+  const matcher = createMatcher(compileFor([...secrets, ...credentials], args, log), args.mask);
+  const options = { holdMs: args['hold-ms'], rawLimit: args['raw-limit'] };
+  // The pump blocks in read(2), where no signal handler of ours can run: a stop request takes its default action,
+  // as for `cat`. Not as PID 1, whom the kernel shields from default actions: there streams keep our handlers.
+  if (process.pid !== 1) {
+    restoreEndingSignals();
+    const unwritten = await pump(matcher, 0, 1, options);
+    if (unwritten === undefined) return ExitCode.ok;
+    for (const piece of unwritten) process.stdout.write(piece);
+  }
   try {
-    await pipeline(process.stdin, redactor(), process.stdout);
+    await pipeline(process.stdin, createRedactor(matcher, options), process.stdout);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EPIPE') throw error;
   }
   return ExitCode.ok;
 }
 
-/** Compiles the secrets once and returns a maker of redactor streams that share the compiled automaton. */
-function redactorFactory(secrets: Secret[], args: GlobalArgs, log: Logger): () => Transform {
+/** Compiles the secrets for masking under the length flags, naming on stderr each one too short to mask. */
+function compileFor(secrets: Secret[], args: GlobalArgs, log: Logger): Redaction {
   const minValueBytes = args['min-secret-length'];
   const redaction = compileRedaction(secrets, { minValueBytes, minDerivedBytes: Math.max(8, minValueBytes) });
   for (const name of redaction.tooShort) log.warn(`not masking ${name}: its value is shorter than ${minValueBytes} bytes (--min-secret-length)`);
-  const options = { mask: args.mask, holdMs: args['hold-ms'], rawLimit: args['raw-limit'] };
-  return () => createRedactor(redaction, options);
+  return redaction;
 }
 
 /** `run` (the default command): the function as our child with its configuration, both its outputs masked. */
@@ -192,7 +201,9 @@ async function runCommand(args: GlobalArgs & { 'stop-timeout': number }, argv: s
     ? { command: given[0]!, args: given.slice(1) }
     : deriveCommand(args.dir, resolved.runtime);
 
-  const redactor = redactorFactory([...resolved.secrets, ...(resolved.credentials ?? [])], args, bootLog);
+  const redaction = compileFor([...resolved.secrets, ...(resolved.credentials ?? [])], args, bootLog);
+  const options = { holdMs: args['hold-ms'], rawLimit: args['raw-limit'] };
+  const redactor = (): Transform => createRedactor(createMatcher(redaction, args.mask), options);
   const [stdout, stderr] = [redactor(), redactor()];
   for (const [from, to] of [[stdout, process.stdout], [stderr, process.stderr]] as const) {
     from.pipe(to);

@@ -26,6 +26,12 @@ export function installSignalHandlers(): void {
   }
 }
 
+/** Gives the signals that end a process their default action back, for a command that blocks in a system call. */
+export function restoreEndingSignals(): void {
+  // libuv restarts a read interrupted by a caught signal, and its handler runs only once the read returns.
+  for (const signal of ENDING) process.removeListener(signal, onSignal);
+}
+
 /** Routes every forwarded signal to `to` (a running child's supervisor) until the returned release is called. */
 export function takeSignals(to: Handler): () => void {
   installSignalHandlers();

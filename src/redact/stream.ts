@@ -5,8 +5,6 @@ import { Matcher } from './matcher.js';
 import { needlesFor, type NeedlePolicy, type Secret } from './needles.js';
 
 export interface RedactorOptions {
-  /** Mask text; `{name}` expands to the secret's key name. Default `***`. */
-  mask?: string;
   /** How long held bytes wait for more input before they are released (ms). Default 50. */
   holdMs?: number;
   /** At a release, up to this many held bytes come out raw; more come out as the mask. Default 3. */
@@ -26,13 +24,17 @@ export function compileRedaction(secrets: readonly Secret[], policy?: NeedlePoli
   return { automaton: needles.length > 0 ? compile(needles) : null, tooShort };
 }
 
-/** A stream that passes bytes through unchanged except that every secret in `redaction` is masked. */
-export function createRedactor(redaction: Redaction, options: RedactorOptions = {}): Transform {
+/** A matcher for `redaction` with its masks (`{name}` in `mask` expands to the key name), or null when nothing is to be masked. */
+export function createMatcher(redaction: Redaction, mask = '***'): Matcher | null {
   const { automaton } = redaction;
-  if (automaton === null) return new Transform({ transform: (chunk, _encoding, done) => done(null, chunk) });
-  const template = options.mask ?? '***';
-  const masks = automaton.names.map((name) => Buffer.from(template.replaceAll('{name}', name), 'utf8'));
-  return new Redactor(new Matcher(automaton, masks), options.holdMs ?? 50, options.rawLimit ?? 3);
+  if (automaton === null) return null;
+  return new Matcher(automaton, automaton.names.map((name) => Buffer.from(mask.replaceAll('{name}', name), 'utf8')));
+}
+
+/** A stream that passes bytes through unchanged except that what `matcher` finds is masked. */
+export function createRedactor(matcher: Matcher | null, options: RedactorOptions = {}): Transform {
+  if (matcher === null) return new Transform({ transform: (chunk, _encoding, done) => done(null, chunk) });
+  return new Redactor(matcher, options.holdMs ?? 50, options.rawLimit ?? 3);
 }
 
 // Not a line splitter (split2 and the like): those hold a partial line until its newline arrives and buffer a
@@ -42,6 +44,8 @@ class Redactor extends Transform {
 
   constructor(private readonly matcher: Matcher, private readonly holdMs: number, private readonly rawLimit: number) {
     super();
+    // A matcher handed over mid-stream (the pump's fallback) may already hold bytes: their deadline runs now.
+    if (matcher.heldBytes > 0) this.arm();
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {

@@ -15,9 +15,10 @@ export function project(secrets: Record<string, string>): string {
   return dir;
 }
 
-/** Starts `redact` on `dir`; a hermetic environment (no keychain bus, private HOME). */
-export function startRedact(dir: string, args: string[] = []): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [bin, 'redact', '--dir', dir, '--quiet', ...args], {
+/** Starts `redact` on `dir`, after `wrapper` (a command that execs the rest); a hermetic environment (no keychain bus, private HOME). */
+export function startRedact(dir: string, args: string[] = [], wrapper: string[] = []): ChildProcessWithoutNullStreams {
+  const [command, ...rest] = [...wrapper, process.execPath, bin, 'redact', '--dir', dir, '--quiet', ...args];
+  return spawn(command!, rest, {
     env: { PATH: process.env.PATH, HOME: dir, SINCH_ENVIRONMENT: 'development' },
   });
 }

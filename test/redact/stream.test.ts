@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { needlesFor } from '../../src/redact/needles.js';
-import { compileRedaction, createRedactor } from '../../src/redact/stream.js';
+import { compileRedaction, createMatcher, createRedactor } from '../../src/redact/stream.js';
 import { bin, collect, project, startRedact } from '../helpers/redact-bin.js';
 
 const SECRET = 'hunter2-very-secret';
@@ -133,7 +133,7 @@ describe('redact over real pipes', () => {
 
 describe('redactor stream in process', () => {
   it('emits the mask with the key name when asked', async () => {
-    const stream = createRedactor(compileRedaction([{ name: 'STRIPE_KEY', value: 'sk_live_abc123' }]), { mask: '[REDACTED:{name}]' });
+    const stream = createRedactor(createMatcher(compileRedaction([{ name: 'STRIPE_KEY', value: 'sk_live_abc123' }]), '[REDACTED:{name}]'));
     const chunks: Buffer[] = [];
     stream.on('data', (c: Buffer) => chunks.push(c));
     stream.end('charge with sk_live_abc123 ok\n');
@@ -142,7 +142,7 @@ describe('redactor stream in process', () => {
   });
 
   it('a slow reader does not set off the deadline while the rest of a secret waits in our input', async () => {
-    const stream = createRedactor(compileRedaction([{ name: 'P', value: 'correct-horse-battery' }]), { holdMs: 20 });
+    const stream = createRedactor(createMatcher(compileRedaction([{ name: 'P', value: 'correct-horse-battery' }])), { holdMs: 20 });
     // One chunk fills the readable side past its high-water mark and ends in 3 held bytes; the rest of the secret
     // then waits in the writable buffer, since nobody reads.
     stream.write(Buffer.concat([Buffer.alloc(1 << 16, 'x'), Buffer.from('\nkey: cor')]));
@@ -156,7 +156,7 @@ describe('redactor stream in process', () => {
   });
 
   it('passes bytes through untouched when there is nothing to mask', async () => {
-    const stream = createRedactor(compileRedaction([]));
+    const stream = createRedactor(createMatcher(compileRedaction([])));
     const input = randomBytes(100_000);
     const chunks: Buffer[] = [];
     stream.on('data', (c: Buffer) => chunks.push(c));
