@@ -38,112 +38,152 @@ const DENSE_CELLS = 1 << 20;
 
 /** Builds the automaton for `needles` (at least one, no two alike). */
 export function compile(needles: readonly Needle[]): Automaton {
-  const names = [...new Set(needles.map((n) => n.name))];
-  const nameIndex = new Map(names.map((n, i) => [n, i]));
+  // This runs once per process, cold (before the JIT warms up): the work is indexed loops over typed arrays, with
+  // every needle's bytes in one array (needle i at `start[i] .. start[i + 1]`) and few allocations.
+  const count = needles.length;
+  const start = new Int32Array(count + 1);
+  for (let i = 0; i < count; i++) start[i + 1] = start[i]! + needles[i]!.bytes.length;
+  const all = Buffer.allocUnsafe(start[count]!);
+  const names: string[] = [];
+  const nameOf = new Int32Array(count);
+  const nameIndex = new Map<string, number>();
+  let longest = 0;
+  let shortest = Infinity;
+  for (let i = 0, name = -1, last = ''; i < count; i++) {
+    const needle = needles[i]!;
+    all.set(needle.bytes, start[i]!);
+    longest = Math.max(longest, needle.bytes.length);
+    shortest = Math.min(shortest, needle.bytes.length);
+    // A secret's needles come one after another: look its name up once.
+    if (i === 0 || needle.name !== last) {
+      last = needle.name;
+      name = nameIndex.get(last) ?? names.push(last) - 1;
+      nameIndex.set(last, name);
+    }
+    nameOf[i] = name;
+  }
   const byteClass = new Uint16Array(256);
   let classes = 1;
-  let total = 1;
-  let longest = 0;
-  for (const { bytes } of needles) {
-    for (const b of bytes) if (byteClass[b] === 0) byteClass[b] = classes++;
-    total += bytes.length;
-    longest = Math.max(longest, bytes.length);
+  const gram = gramFilter(count, start, shortest);
+  const grams = gram.grams;
+  for (let i = 0; i < count; i++) {
+    let window = 0;
+    for (let at = start[i]!, end = start[i + 1]!; at < end; at++) {
+      const b = all[at]!;
+      if (byteClass[b] === 0) byteClass[b] = classes++;
+      // The window of the last 4 bytes, read little-endian, as the matcher probes it.
+      window = (window >>> 8) | (b << 24);
+      if (grams !== null && at - start[i]! >= 3) {
+        const h1 = Math.imul(window, GRAM_HASH_1) >>> gram.gramShift;
+        const h2 = Math.imul(window, GRAM_HASH_2) >>> gram.gramShift;
+        grams[h1 >>> 5]! |= 1 << (h1 & 31);
+        grams[h2 >>> 5]! |= 1 << (h2 & 31);
+      }
+    }
   }
 
-  // The trie, one depth level at a time over the sorted needles: a needle gets a new state at depth d unless it
-  // shares d bytes with the needle before it. This numbers states breadth-first with no child lookups.
-  const sorted = [...needles].sort((x, y) => Buffer.compare(x.bytes, y.bytes));
-  let live = sorted.map((needle, i) => ({ bytes: needle.bytes, name: nameIndex.get(needle.name)!, state: 0, common: i === 0 ? -1 : commonPrefix(sorted[i - 1]!.bytes, needle.bytes) }));
-  const classOf = new Uint16Array(total);
-  const depth = new Int32Array(total);
-  const parentOf = new Int32Array(total);
-  const prefixName = new Int32Array(total);
-  const matchLength = new Int32Array(total);
-  const matchName = new Int32Array(total).fill(-1);
-  const children = new Int32Array(total + 1);
-  let count = 1;
-  for (let d = 1; live.length > 0; d++) {
-    let state = 0;
-    for (const needle of live) {
-      if (needle.common < d) {
-        state = count++;
-        parentOf[state] = needle.state;
-        classOf[state] = byteClass[needle.bytes[d - 1]!]!;
-        depth[state] = d;
-        prefixName[state] = needle.name;
-        children[needle.state]!++;
-      }
-      needle.state = state;
-      if (needle.bytes.length === d) {
-        matchLength[state] = d;
-        matchName[state] = needle.name;
-      }
+  // The trie from the needles in byte order (a native sort of their latin1 strings): needle j adds a state at
+  // each depth past the prefix it shares with needle j - 1. Taken depth by depth, states so made come in the
+  // same order as depth-first, so counting them per depth first numbers them breadth-first in one pass.
+  const text = all.toString('latin1');
+  const keys: string[] = new Array(count);
+  const indexOf = new Map<string, number>();
+  for (let i = 0; i < count; i++) indexOf.set((keys[i] = text.slice(start[i]!, start[i + 1]!)), i);
+  keys.sort();
+  const order = new Int32Array(count);
+  const shared = new Int32Array(count);
+  const perDepth = new Int32Array(longest + 2);
+  for (let j = 0; j < count; j++) {
+    const i = (order[j] = indexOf.get(keys[j]!)!);
+    let common = 0;
+    if (j > 0) {
+      const a = start[order[j - 1]!]!;
+      const b = start[i]!;
+      const stop = Math.min(start[order[j - 1]! + 1]! - a, start[i + 1]! - b);
+      while (common < stop && all[a + common] === all[b + common]) common++;
     }
-    // Needles that end drop out; the common prefix of the new neighbours is the least of those in between.
-    const next: typeof live = [];
-    let common = Infinity;
-    for (const needle of live) {
-      common = Math.min(common, needle.common);
-      if (needle.bytes.length > d) {
-        needle.common = next.length === 0 ? -1 : common;
-        next.push(needle);
-        common = Infinity;
-      }
-    }
-    live = next;
+    shared[j] = common;
+    perDepth[common + 1]!++;
+    perDepth[start[i + 1]! - start[i]! + 1]!--;
   }
-  const n = count;
+  // next[d]: the id of the next state at depth d, from 1 (root 0) up.
+  const next = new Int32Array(longest + 2);
+  next[1] = 1;
+  for (let d = 1, states = 0; d <= longest; d++) next[d + 1] = next[d]! + (states += perDepth[d]!);
+  const n = next[longest + 1]!;
+  const depth = new Int32Array(n);
+  for (let d = 1; d <= longest; d++) depth.fill(d, next[d], next[d + 1]);
+  let denseStates = DENSE_DEPTH < longest ? next[DENSE_DEPTH + 1]! : n;
+  denseStates = Math.max(1, Math.min(denseStates, Math.floor(DENSE_CELLS / classes)));
+
+  const classOf = new Uint16Array(n);
+  const parentOf = new Int32Array(n);
+  const prefixName = new Int32Array(n);
+  const matchLength = new Int32Array(n);
+  const matchName = new Int32Array(n).fill(-1);
+  // path[d]: the state at depth d of the needle being added (those of the shared prefix stay from the one before).
+  const path = new Int32Array(longest + 1);
+  for (let j = 0; j < count; j++) {
+    const i = order[j]!;
+    const from = start[i]! - 1;
+    const length = start[i + 1]! - start[i]!;
+    for (let d = shared[j]! + 1; d <= length; d++) {
+      const s = next[d]!++;
+      parentOf[s] = path[d - 1]!;
+      classOf[s] = byteClass[all[from + d]!]!;
+      prefixName[s] = nameOf[i]!;
+      path[d] = s;
+    }
+    matchLength[path[length]!] = length;
+    matchName[path[length]!] = nameOf[i]!;
+  }
+
+  // Parents are in breadth-first order too, so the children of each state follow from one scan.
   const firstChild = new Int32Array(n + 1);
-  firstChild[0] = 1;
-  for (let s = 0; s < n; s++) firstChild[s + 1] = firstChild[s]! + children[s]!;
+  for (let s = 1, p = 0; s <= n; s++) {
+    const parent = s < n ? parentOf[s]! : n;
+    while (p <= parent) firstChild[p++] = s;
+  }
 
   const fail = new Int32Array(n);
-  let denseStates = n;
-  for (let s = 1; s < n; s++) if (depth[s]! > DENSE_DEPTH) {
-    denseStates = s;
-    break;
-  }
-  denseStates = Math.max(1, Math.min(denseStates, Math.floor(DENSE_CELLS / classes)));
   const dense = new Int32Array(denseStates * classes);
-  // Transition from any state, walking failure links down to a dense row (Matcher.push inlines the same steps).
-  const step = (s: number, c: number): number => {
-    for (;;) {
-      if (s < denseStates) return dense[s * classes + c]!;
-      for (let child = firstChild[s]!; child < firstChild[s + 1]!; child++) if (classOf[child] === c) return child;
-      s = fail[s]!;
-    }
-  };
-  // In breadth-first order, every state's parent, failure link and their rows are complete before it.
+  // In breadth-first order, every state's parent, failure link and their rows are complete before it. The
+  // failure link is the transition from the parent's (Matcher.push inlines the same steps).
   for (let s = 0; s < n; s++) {
-    if (s > 0) {
-      const parent = parentOf[s]!;
-      fail[s] = parent === 0 ? 0 : step(fail[parent]!, classOf[s]!);
-      if (matchLength[s] === 0) {
-        matchLength[s] = matchLength[fail[s]!]!;
-        matchName[s] = matchName[fail[s]!]!;
+    const parent = parentOf[s]!;
+    let f = 0;
+    if (parent !== 0) {
+      const c = classOf[s]!;
+      for (let t = fail[parent]!; ; t = fail[t]!) {
+        if (t < denseStates) {
+          f = dense[t * classes + c]!;
+          break;
+        }
+        let child = firstChild[t]!;
+        const stop = firstChild[t + 1]!;
+        while (child < stop && classOf[child] !== c) child++;
+        if (child < stop) {
+          f = child;
+          break;
+        }
+      }
+      fail[s] = f;
+      if (matchLength[s] === 0 && matchLength[f] !== 0) {
+        matchLength[s] = matchLength[f]!;
+        matchName[s] = matchName[f]!;
       }
     }
     if (s < denseStates) {
       const row = s * classes;
-      const from = fail[s]! * classes;
-      if (s > 0) for (let c = 0; c < classes; c++) dense[row + c] = dense[from + c]!;
+      if (s > 0) dense.copyWithin(row, f * classes, f * classes + classes);
       for (let child = firstChild[s]!; child < firstChild[s + 1]!; child++) dense[row + classOf[child]!] = child;
     }
   }
 
-  let shortest = Infinity;
-  for (const { bytes } of needles) shortest = Math.min(shortest, bytes.length);
-  const { grams, gramShift } = gramFilter(needles, shortest);
   return {
     byteClass, classes, denseStates, dense, firstChild, classOf, fail, depth,
-    matchLength, matchName, prefixName, names, shortest, longest, grams, gramShift,
+    matchLength, matchName, prefixName, names, shortest, longest, grams, gramShift: gram.gramShift,
   };
-}
-
-function commonPrefix(a: Buffer, b: Buffer): number {
-  let i = 0;
-  while (i < a.length && i < b.length && a[i] === b[i]) i++;
-  return i;
 }
 
 // The prefilter's two multiplicative hashes of a 4-byte window read little-endian (a Bloom filter, k = 2).
@@ -158,23 +198,11 @@ export function mayHold(grams: Uint32Array, shift: number, window: number): bool
   return (grams[h2 >>> 5]! & (1 << (h2 & 31))) !== 0;
 }
 
-function gramFilter(needles: readonly Needle[], shortest: number): { grams: Uint32Array | null; gramShift: number } {
+function gramFilter(count: number, start: Int32Array, shortest: number): { grams: Uint32Array | null; gramShift: number } {
   if (shortest < 4) return { grams: null, gramShift: 0 };
-  let windows = 0;
-  for (const { bytes } of needles) windows += bytes.length - 3;
+  const windows = start[count]! - 3 * count;
   // 64 bits per window with two hashes: about 3% of bits set, so about 0.1% of probes are false hits, each of
   // which costs the automaton a run of up to `longest` bytes; 2^16..2^23 bits (1 MB: beyond that the probes miss the L2 cache and cost more than the false hits they save).
   const bits = Math.min(23, Math.max(16, Math.ceil(Math.log2(windows * 64))));
-  const grams = new Uint32Array(1 << (bits - 5));
-  const shift = 32 - bits;
-  for (const { bytes } of needles) {
-    for (let i = 0; i + 4 <= bytes.length; i++) {
-      const window = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
-      const h1 = Math.imul(window, GRAM_HASH_1) >>> shift;
-      const h2 = Math.imul(window, GRAM_HASH_2) >>> shift;
-      grams[h1 >>> 5]! |= 1 << (h1 & 31);
-      grams[h2 >>> 5]! |= 1 << (h2 & 31);
-    }
-  }
-  return { grams, gramShift: shift };
+  return { grams: new Uint32Array(1 << (bits - 5)), gramShift: 32 - bits };
 }
