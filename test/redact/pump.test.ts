@@ -27,6 +27,19 @@ describe('redact fast path', () => {
     assert.deepEqual([code, signal], [null, 'SIGTERM']);
   });
 
+  it('on a pipe from another process: releases held bytes at the deadline, then masks the rest of the secret', async (t) => {
+    // stdin a FIFO (the shell's pipe from cat), as in `app | sinch-entrypoint redact`: the pump asks a second,
+    // non-blocking description of it whether data waits before it arms the deadline.
+    const child = startRedact(project({ PASSWORD: SECRET }), [], ['sh', '-c', 'cat | "$@"', 'sh']);
+    t.after(() => child.kill('SIGKILL'));
+    const out = collect(child);
+    child.stdin.write(`start ${SECRET} and ${SECRET.slice(0, 9)}`);
+    assert.equal(await out.until((text) => text.endsWith('and ***')), 'start *** and ***');
+    child.stdin.end(`${SECRET.slice(9)} end\n`);
+    await once(child, 'close');
+    assert.equal(out.bytes().toString(), 'start *** and *** end\n');
+  });
+
   it('leaves its stdin and stdout blocking, as other processes sharing them expect', async (t) => {
     const child = startRedact(project({ PASSWORD: SECRET }));
     t.after(() => child.kill('SIGKILL'));
