@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
-const bin = join(root, 'dist', 'main.js');
+const bin = join(root, 'bin', 'sinch-entrypoint.cjs');
 const noop = join(root, 'test', 'fixtures', 'noop.js');
 const runs = Number(process.env.BENCH_RUNS ?? 30);
 const BAR = 2.3;

@@ -7,7 +7,7 @@ import { secrets, writeCorpus } from './corpus.js';
 import { lineLatency } from './latency.js';
 
 const data = join(import.meta.dirname, '.data');
-const bin = join(import.meta.dirname, '..', 'dist', 'main.js');
+const bin = join(import.meta.dirname, '..', 'bin', 'sinch-entrypoint.cjs');
 const MB = 1e6;
 const corpusBytes = Number(process.env.BENCH_MB ?? 200) * MB;
 const naiveBytes = 20 * MB;

@@ -4,7 +4,7 @@ import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const bin = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const bin = fileURLToPath(new URL('../bin/sinch-entrypoint.cjs', import.meta.url));
 const dir = 'examples/node-function';
 
 // Fake values, given the way a platform or `docker run -e` would: in the environment. Every source (keychain, mounted

@@ -1,6 +1,9 @@
-// Bundles src/main.ts into dist/ with code splitting, so each command loads only the chunks it uses (cold start).
-import { readFileSync, rmSync } from 'node:fs';
+// Bundles src/main.ts into one CommonJS file, dist/sinch-entrypoint.cjs, and makes V8's code cache for it (cold start).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 // string-width (yargs lays out its help text with it, on every parse) compiles Unicode-property regexes and an
@@ -20,9 +23,6 @@ export default (text, options) => /^[\\x20-\\x7e]*$/.test(text) ? text.length : 
     }));
   },
 };
-
-// Chunk names carry content hashes: clear the old ones rather than let them pile up.
-rmSync('dist', { recursive: true, force: true });
 
 // Patches to yargs, each checked to still apply.
 // - Its factory guesses a version for --version by listing every directory from the cwd up to a package.json (the
@@ -53,22 +53,56 @@ const patchYargs = {
   },
 };
 
+// CommonJS, not ES modules: Node 20 can give a code cache only to a vm.Script (bin/sinch-entrypoint.cjs says why it
+// matters). Each `await import()` in our sources becomes a lazy initialiser, so a command still evaluates only the
+// modules it uses, and the cache makes parsing the rest nearly free.
+rmSync('dist', { recursive: true, force: true });
 await build({
   entryPoints: ['src/main.ts'],
-  outdir: 'dist',
+  outfile: 'dist/sinch-entrypoint.cjs',
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20.19',
-  // The keyring binding ships a native addon per platform; it must stay a runtime require.
+  // The keyring binding ships a native addon per platform; it must stay a runtime import.
   external: ['@napi-rs/keyring'],
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  chunkNames: 'chunks/[name]-[hash]',
+  // yargs' and execa's ES module builds call createRequire(import.meta.url), which CommonJS spells with __filename.
+  define: {
+    'import.meta.url': '__importMetaUrl',
+    SINCH_ENTRYPOINT_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version),
+  },
+  banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   legalComments: 'none',
   minify: true,
   logLevel: 'warning',
   plugins: [lazyStringWidth, patchYargs],
-  // yargs would otherwise look for package.json at every start to answer --version.
-  define: { SINCH_ENTRYPOINT_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
 });
+// The bin evaluates the bundle as a vm.Script, where a dynamic import() throws (it has no module loader to call).
+if (/\bimport\(/.test(readFileSync('dist/sinch-entrypoint.cjs', 'utf8'))) throw new Error('dist/sinch-entrypoint.cjs calls import(): use require');
+makeCodeCache();
+
+/**
+ * V8's code cache holds the bytecode of every function that has run, so it is made after one `run` and one
+ * `redact` over a throwaway project: the paths every start takes (CLI, configuration, supervisor, redactor).
+ */
+function makeCodeCache() {
+  const dir = mkdtempSync(join(tmpdir(), 'sinch-entrypoint-build-'));
+  try {
+    writeFileSync(join(dir, '.env'), 'BUILD_SECRET=build-secret-value-0123456789\n');
+    const trainer = `const { load, codeCache } = require(${JSON.stringify(resolve('bin/sinch-entrypoint.cjs'))});
+const { main, script } = load();
+(async () => {
+  await main(['run', '--quiet', '--dir', process.argv[1], '--', process.execPath, '-e', '']);
+  await main(['redact', '--quiet', '--dir', process.argv[1]]);
+  require('node:fs').writeFileSync(codeCache, script.createCachedData());
+})();`;
+    const result = spawnSync(process.execPath, ['-e', trainer, dir], {
+      input: 'a line with build-secret-value-0123456789\n',
+      env: { PATH: process.env.PATH, HOME: dir },
+      encoding: 'utf8',
+    });
+    if (result.status !== 0) throw new Error(`making the code cache failed (exit ${result.status}): ${result.stderr}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

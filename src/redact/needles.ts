@@ -31,41 +31,53 @@ export interface NeedleSet {
 
 /** Computes every needle for `secrets`: raw bytes, JSON, URL and base64 forms, and the lines of multi-line values. */
 export function needlesFor(secrets: readonly Secret[], policy: NeedlePolicy = defaultNeedlePolicy): NeedleSet {
-  const byBytes = new Map<string, Needle>();
+  // This runs once per process start, cold. A needle is a latin1 string (a char per byte) until the end, when all
+  // become one Buffer: a Buffer per form costs more than the form. A secret's first needle for some bytes wins.
+  const nameOf = new Map<string, string>();
   const tooShort: string[] = [];
-  const add = (name: string, text: string | Buffer, min: number): void => {
-    const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
-    const key = bytes.toString('latin1');
-    if (bytes.length >= min && !byBytes.has(key)) byBytes.set(key, { bytes, name });
-  };
-  for (const { name, value } of secrets) {
-    if (Buffer.byteLength(value, 'utf8') < policy.minValueBytes) {
+  for (let i = 0; i < secrets.length; i++) {
+    const { name, value } = secrets[i]!;
+    // UTF-8 takes at least a byte per UTF-16 unit: only a short value needs its bytes counted.
+    if (value.length < policy.minValueBytes && Buffer.byteLength(value, 'utf8') < policy.minValueBytes) {
       if (value.length > 0) tooShort.push(name);
       continue;
     }
-    const lines = value.split(/\r?\n/);
+    // Every form of an ASCII value is ASCII, so its own latin1 string.
+    const ascii = /^[\x00-\x7f]*$/.test(value);
+    const add = (text: string, min: number): void => {
+      const key = ascii ? text : Buffer.from(text, 'utf8').toString('latin1');
+      if (key.length >= min && !nameOf.has(key)) nameOf.set(key, name);
+    };
+    const lines = value.includes('\n') ? value.split(/\r?\n/) : [value];
     const wholes = lines.length > 1 ? [lines.join('\n'), lines.join('\r\n')] : [value];
     if (!wholes.includes(value)) wholes.push(value);
     for (const whole of wholes) {
-      add(name, whole, policy.minValueBytes);
-      for (const form of encodings(whole)) add(name, form, policy.minDerivedBytes);
+      add(whole, policy.minValueBytes);
+      for (const form of encodings(whole)) add(form, policy.minDerivedBytes);
     }
     if (lines.length > 1) {
       for (const line of lines) {
-        add(name, line, policy.minDerivedBytes);
-        for (const form of encodings(line)) add(name, form, policy.minDerivedBytes);
+        add(line, policy.minDerivedBytes);
+        for (const form of encodings(line)) add(form, policy.minDerivedBytes);
       }
     }
   }
-  return { needles: [...byBytes.values()], tooShort };
+  const keys = [...nameOf.keys()];
+  const all = Buffer.from(keys.join(''), 'latin1');
+  const needles: Needle[] = new Array(keys.length);
+  for (let i = 0, at = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    needles[i] = { bytes: all.subarray(at, (at += key.length)), name: nameOf.get(key)! };
+  }
+  return { needles, tooShort };
 }
 
 /** The forms a program may print `value` in, besides the value itself. */
-function encodings(value: string): (string | Buffer)[] {
+function encodings(value: string): string[] {
   // Letters, digits and `_.-` are left alone by every JSON and URL encoder: only base64 differs.
-  if (/^[\w.-]*$/.test(value)) return base64Cores(Buffer.from(value, 'utf8'));
+  if (/^[\w.-]*$/.test(value)) return base64Cores(value);
   const dotnet = dotnetJsonEscape(value);
-  const forms: (string | Buffer)[] = [
+  const forms: string[] = [
     JSON.stringify(value).slice(1, -1),
     dotnet,
     dotnet.replace(/\\u[0-9A-F]{4}/g, (u) => u.toLowerCase()),
@@ -78,7 +90,7 @@ function encodings(value: string): (string | Buffer)[] {
   const uri = encodeURIComponent(value.replace(/\p{Surrogate}/gu, '\uFFFD'));
   const form = new URLSearchParams({ v: value }).toString().slice(2);
   for (const percent of [uri, uri.replace(/%20/g, '+'), form]) forms.push(percent, percent.replace(/%[0-9A-F]{2}/g, (p) => p.toLowerCase()));
-  forms.push(...base64Cores(Buffer.from(value, 'utf8')));
+  forms.push(...base64Cores(value));
   return forms;
 }
 
@@ -109,18 +121,26 @@ function jsonEscape(value: string, quote: string, unicode: (code: number) => boo
 const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' };
 
 /**
- * The part of the base64 and base64url encoding of `bytes` that depends on nothing but `bytes`, at each of the
- * three byte alignments it can have inside a larger encoded blob (a Basic auth header, a JWT).
+ * The part of the base64 and base64url encoding of `value` (as UTF-8) that depends on nothing but its bytes, at each
+ * of the three byte alignments it can have inside a larger encoded blob (a Basic auth header, a JWT).
  */
-export function base64Cores(bytes: Buffer): string[] {
+export function base64Cores(value: string): string[] {
+  // The bytes go after two zero bytes in a buffer kept for the purpose, so each alignment is a native call.
+  if (scratch.length < 2 + 3 * value.length) scratch = Buffer.alloc(Math.max(256, 2 + 3 * value.length));
+  const length = scratch.write(value, 2, 'utf8');
   const cores: string[] = [];
   for (let offset = 0; offset < 3; offset++) {
-    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
     // Character i holds bits [6i, 6i + 6); keep those that lie wholly within the secret's bits.
     const first = Math.ceil((8 * offset) / 6);
-    const last = Math.floor((8 * (offset + bytes.length)) / 6);
-    const core = encoded.slice(first, last);
-    if (core.length > 0) cores.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+    const last = Math.floor((8 * (offset + length)) / 6);
+    if (last > first) {
+      cores.push(
+        scratch.toString('base64', 2 - offset, 2 + length).slice(first, last),
+        scratch.toString('base64url', 2 - offset, 2 + length).slice(first, last),
+      );
+    }
   }
   return cores;
 }
+
+let scratch = Buffer.alloc(0);

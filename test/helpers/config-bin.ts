@@ -1,11 +1,11 @@
-// Runs the built bin (dist/main.js) as a real process in a throwaway project with a hermetic environment.
+// Runs the built bin (bin/sinch-entrypoint.cjs) as a real process in a throwaway project with a hermetic environment.
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
-export const bin = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+export const bin = fileURLToPath(new URL('../../bin/sinch-entrypoint.cjs', import.meta.url));
 
 /** A fresh directory holding `files` (paths may have subdirectories). */
 export function makeProject(files: Record<string, string> = {}): string {
@@ -25,7 +25,7 @@ export interface BinResult {
 }
 
 /**
- * `node dist/main.js ...args` in `cwd`: only PATH, HOME (default: cwd), CI=true and `env`; no bus unless given,
+ * `node bin/sinch-entrypoint.cjs ...args` in `cwd`: only PATH, HOME (default: cwd), CI=true and `env`; no bus unless given,
  * stdin empty unless `input`.
  */
 export async function runBin(args: string[], o: { cwd: string; env?: Record<string, string>; input?: string }): Promise<BinResult> {

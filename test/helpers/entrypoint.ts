@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const bin = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+export const bin = fileURLToPath(new URL('../../bin/sinch-entrypoint.cjs', import.meta.url));
 export const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
 /** A project directory with a sinch.json and a .env declaring `secrets` (values come from the environment). */
@@ -33,7 +33,7 @@ export interface Started {
 }
 
 /**
- * Starts `node dist/main.js [args]` in `dir` with a hermetic environment: production mode (no keychain), a private
+ * Starts `node bin/sinch-entrypoint.cjs [args]` in `dir` with a hermetic environment: production mode (no keychain), a private
  * HOME, PATH, and `env`. No stdin (as on CI) unless asked for.
  */
 export function start(args: string[], options: { dir?: string; env?: Record<string, string>; command?: string[]; stdin?: boolean } = {}): Started {

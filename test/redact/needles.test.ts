@@ -68,7 +68,7 @@ describe('needles', () => {
 
   it('base64 cores depend only on the secret bytes', () => {
     const value = Buffer.from('0123456789');
-    for (const core of base64Cores(value).filter((_, i) => i % 2 === 0)) {
+    for (const core of base64Cores(value.toString()).filter((_, i) => i % 2 === 0)) {
       const found = ['', 'a', 'ab'].some((pad) => Buffer.from(pad + value.toString() + 'zz').toString('base64').includes(core));
       assert.ok(found, core);
     }
