@@ -1,6 +1,5 @@
 // The composition root: parses the command line and wires config, secrets, redaction and the supervisor together.
 import type { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { ReadStream } from 'node:tty';
 import yargs from 'yargs';
 import { deriveCommand } from './command.js';
@@ -11,7 +10,7 @@ import { modeEnvironment } from './environment.js';
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import { createLogger, type Logger, type LoggerOptions } from './log.js';
 import type { Secret } from './redact/needles.js';
-import { pump } from './redact/pump.js';
+import { redactStdio } from './redact/pump.js';
 import { compileRedaction, createMatcher, createRedactor, type Redaction } from './redact/stream.js';
 import { planClients } from './sdk-clients.js';
 import { restoreEndingSignals, takeSignals } from './signals.js';
@@ -161,20 +160,11 @@ async function redactCommand(args: GlobalArgs): Promise<number> {
   const log = createLogger(process.stderr, logOptions(args));
   const { secrets, credentials = [] } = await loadConfiguration({ ...configureOptions(args), clientsWarning: false }, log);
   const matcher = createMatcher(compileFor([...secrets, ...credentials], args, log), args.mask);
-  const options = { holdMs: args['hold-ms'], rawLimit: args['raw-limit'] };
   // The pump blocks in read(2), where no signal handler of ours can run: a stop request takes its default action,
   // as for `cat`. Not as PID 1, whom the kernel shields from default actions: there streams keep our handlers.
-  if (process.pid !== 1) {
-    restoreEndingSignals();
-    const unwritten = await pump(matcher, 0, 1, options);
-    if (unwritten === undefined) return ExitCode.ok;
-    for (const piece of unwritten) process.stdout.write(piece);
-  }
-  try {
-    await pipeline(process.stdin, createRedactor(matcher, options), process.stdout);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPIPE') throw error;
-  }
+  const blocking = process.pid !== 1;
+  if (blocking) restoreEndingSignals();
+  await redactStdio(matcher, { holdMs: args['hold-ms'], rawLimit: args['raw-limit'], blocking });
   return ExitCode.ok;
 }
 

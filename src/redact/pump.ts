@@ -1,6 +1,8 @@
-// The `redact` command's fast path: a matcher between two descriptors with blocking reads and writes, no streams.
+// The `redact` command's loop: a matcher between stdin and stdout with blocking reads and writes, streams as fallback.
 import { closeSync, constants, fstatSync, openSync, read, readSync, writeSync, writevSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import type { Matcher } from './matcher.js';
+import { createRedactor } from './stream.js';
 
 /** Twice a pipe's default capacity: a read from a busy pipe or a file never comes back half used. */
 const CHUNK = 128 * 1024;
@@ -10,6 +12,23 @@ export interface PumpOptions {
   holdMs: number;
   /** At a release, up to this many held bytes come out raw; more come out as the mask. */
   rawLimit: number;
+}
+
+/**
+ * Filters stdin to stdout through `matcher` until end of input; a closed stdout (EPIPE) ends it quietly. `blocking`:
+ * with the pump; without it, or once a descriptor turns out non-blocking, streams go on with the same matcher.
+ */
+export async function redactStdio(matcher: Matcher | null, options: PumpOptions & { blocking: boolean }): Promise<void> {
+  if (options.blocking) {
+    const unwritten = await pump(matcher, 0, 1, options);
+    if (unwritten === undefined) return;
+    for (const piece of unwritten) process.stdout.write(piece);
+  }
+  try {
+    await pipeline(process.stdin, createRedactor(matcher, options), process.stdout);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPIPE') throw error;
+  }
 }
 
 /**
