@@ -1,10 +1,10 @@
 // The `redact` fast path over real pipes: stop requests while it blocks, and the hand-over to streams when a
 // descriptor it inherited is non-blocking.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { collect, project, startRedact } from '../helpers/redact-bin.js';
 
@@ -15,56 +15,55 @@ const nonBlocking = (fd: number) => ['python3', '-c', `import fcntl, os, sys
 fcntl.fcntl(${fd}, fcntl.F_SETFL, fcntl.fcntl(${fd}, fcntl.F_GETFL) | os.O_NONBLOCK)
 os.execvp(sys.argv[1], sys.argv[1:])`];
 
+/** `redact` started after `wrapper`, once it has masked a first line (so it is in its loop); killed after the test. */
+async function looping(t: TestContext, wrapper: string[] = []): Promise<ChildProcessWithoutNullStreams> {
+  const child = startRedact(project({ PASSWORD: SECRET }), [], wrapper);
+  t.after(() => child.kill('SIGKILL'));
+  const out = collect(child);
+  child.stdin.write(`a ${SECRET} line\n`);
+  await out.until((text) => text === 'a *** line\n');
+  return child;
+}
+
 describe('redact fast path', () => {
   it('dies of SIGTERM at once while it waits for input, as cat does', async (t) => {
-    const child = startRedact(project({ PASSWORD: SECRET }));
-    t.after(() => child.kill('SIGKILL'));
-    const out = collect(child);
-    child.stdin.write(`a ${SECRET} line\n`);
-    await out.until((text) => text === 'a *** line\n');
+    const child = await looping(t);
     child.kill('SIGTERM'); // stdin stays open: only the signal can end it
     const [code, signal] = await Promise.race([once(child, 'exit'), sleep(5000).then(() => ['still running'])]);
     assert.deepEqual([code, signal], [null, 'SIGTERM']);
   });
 
-  it('on a pipe from another process: releases held bytes at the deadline, then masks the rest of the secret', async (t) => {
+  // A held partial secret (9 bytes, over the raw limit) comes out as the mask at the deadline while no input comes,
+  // and the rest of the secret, when it comes, is masked too.
+  const heldCases = [
     // stdin a FIFO (the shell's pipe from cat), as in `app | sinch-entrypoint redact`: the pump asks a second,
     // non-blocking description of it whether data waits before it arms the deadline.
-    const child = startRedact(project({ PASSWORD: SECRET }), [], ['sh', '-c', 'cat | "$@"', 'sh']);
-    t.after(() => child.kill('SIGKILL'));
-    const out = collect(child);
-    child.stdin.write(`start ${SECRET} and ${SECRET.slice(0, 9)}`);
-    assert.equal(await out.until((text) => text.endsWith('and ***')), 'start *** and ***');
-    child.stdin.end(`${SECRET.slice(9)} end\n`);
-    await once(child, 'close');
-    assert.equal(out.bytes().toString(), 'start *** and *** end\n');
-  });
+    { name: 'on a pipe from another process', wrapper: ['sh', '-c', 'cat | "$@"', 'sh'] },
+    // The read that would have timed the held bytes finds no data (EAGAIN), and the stream that takes over never
+    // saw those bytes: the deadline must run all the same.
+    { name: 'handing over to streams when its stdin is non-blocking', wrapper: nonBlocking(0) },
+  ];
+  for (const { name, wrapper } of heldCases) {
+    it(`${name}: releases held bytes at the deadline, then masks the rest of the secret`, async (t) => {
+      const child = startRedact(project({ PASSWORD: SECRET }), [], wrapper);
+      t.after(() => child.kill('SIGKILL'));
+      const out = collect(child);
+      child.stdin.write(`start ${SECRET} and ${SECRET.slice(0, 9)}`);
+      assert.equal(await out.until((text) => text.endsWith('and ***')), 'start *** and ***');
+      child.stdin.end(`${SECRET.slice(9)} end\n`);
+      await once(child, 'close');
+      assert.equal(out.bytes().toString(), 'start *** and *** end\n');
+    });
+  }
 
   it('leaves its stdin and stdout blocking, as other processes sharing them expect', async (t) => {
-    const child = startRedact(project({ PASSWORD: SECRET }));
-    t.after(() => child.kill('SIGKILL'));
-    const out = collect(child);
-    child.stdin.write(`a ${SECRET} line\n`);
-    await out.until((text) => text === 'a *** line\n');
+    const child = await looping(t);
     // Node makes process.stdout a libuv pipe, which sets O_NONBLOCK on the description: a shell's next command
     // writing to the same pipe would then fail with EAGAIN. `redact` never makes it.
     for (const fd of [0, 1]) {
       const flags = Number.parseInt(/^flags:\s+(\d+)/m.exec(readFileSync(`/proc/${child.pid}/fdinfo/${fd}`, 'utf8'))![1]!, 8);
       assert.equal(flags & 0o4000, 0, `fd ${fd} is O_NONBLOCK`);
     }
-  });
-
-  it('hands over to streams when its stdin is non-blocking, keeping held bytes and their deadline', async (t) => {
-    const child = startRedact(project({ PASSWORD: SECRET }), [], nonBlocking(0));
-    t.after(() => child.kill('SIGKILL'));
-    const out = collect(child);
-    child.stdin.write(`first ${SECRET} then ${SECRET.slice(0, 9)}`);
-    // The held partial secret (9 bytes, over the raw limit) comes out as the mask at the deadline, though the
-    // read that would have timed it found no data (EAGAIN) and the stream that took over never saw those bytes.
-    assert.equal(await out.until((text) => text.endsWith('then ***')), 'first *** then ***');
-    child.stdin.end(`${SECRET.slice(9)} done\n`);
-    await once(child, 'close');
-    assert.equal(out.bytes().toString(), 'first *** then *** done\n');
   });
 
   it('hands over to streams when its stdout is non-blocking and full, losing and reordering nothing', async (t) => {
@@ -90,11 +89,7 @@ describe('redact as PID 1', () => {
   const skip = !unshare && 'cannot create a PID namespace here (unshare --pid --fork --mount-proc needs root)';
 
   it('keeps its handlers (the kernel ignores default actions for PID 1) and leaves with 143 on SIGTERM', { skip, timeout: 30_000 }, async (t) => {
-    const child = startRedact(project({ PASSWORD: SECRET }), [], ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child']);
-    t.after(() => child.kill('SIGKILL'));
-    const out = collect(child);
-    child.stdin.write(`a ${SECRET} line\n`);
-    await out.until((text) => text === 'a *** line\n');
+    const child = await looping(t, ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child']);
     const inner = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
     process.kill(inner, 'SIGTERM');
     const [code] = await Promise.race([once(child, 'exit'), sleep(5000).then(() => ['still running'])]);
