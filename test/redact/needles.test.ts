@@ -66,11 +66,17 @@ describe('needles', () => {
     }
   });
 
-  it('base64 cores depend only on the secret bytes', () => {
-    const value = Buffer.from('0123456789');
-    for (const core of base64Cores(value.toString()).filter((_, i) => i % 2 === 0)) {
-      const found = ['', 'a', 'ab'].some((pad) => Buffer.from(pad + value.toString() + 'zz').toString('base64').includes(core));
-      assert.ok(found, core);
+  it('base64 cores depend only on the secret bytes, in base64 and base64url', () => {
+    const value = '0123456789?>~';
+    const cores = base64Cores(value);
+    assert.ok(cores.some((core) => /[+/]/.test(core)) && cores.some((core) => /[-_]/.test(core)), cores.join(' '));
+    // Each is found at one of the alignments whatever bytes surround the secret there.
+    const encoded = (around: number, k: number): string[] => {
+      const blob = Buffer.concat([Buffer.alloc(k, around), Buffer.from(value), Buffer.alloc(2, around)]);
+      return [blob.toString('base64'), blob.toString('base64url')];
+    };
+    for (const core of cores) {
+      assert.ok([0, 1, 2].some((k) => [0x00, 0xff].every((around) => encoded(around, k).some((blob) => blob.includes(core)))), core);
     }
   });
 
