@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // The bin: evaluates the bundle with the V8 code cache the build made for it, then runs the command line.
 'use strict';
-const { readFileSync } = require('node:fs');
+const { readFileSync, realpathSync } = require('node:fs');
 const Module = require('node:module');
 const { dirname, join } = require('node:path');
 const { Script } = require('node:vm');
 
-const bundle = join(__dirname, '..', 'dist', 'sinch-entrypoint.cjs');
+const bundle = join(dirname(realpathSync(__filename)), '..', 'dist', 'sinch-entrypoint.cjs');
 const codeCache = `${bundle}.cache`;
 
 /**
@@ -23,13 +23,27 @@ function load(cachedData) {
 }
 
 if (require.main === module) {
+  // Until the bundle has taken the signals (src/signals.ts), a stop request ends us as its default action would,
+  // but with an exit code: the kernel drops default-action signals sent to PID 1.
+  const early = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15 };
+  const stop = (signal) => process.exit(128 + early[signal]);
+  for (const signal of Object.keys(early)) process.on(signal, stop);
   let cachedData;
   try {
     cachedData = readFileSync(codeCache);
   } catch {
     // no cache (a build without one): compiled as usual
   }
-  load(cachedData).main(process.argv.slice(2)).then((code) => {
+  let main;
+  try {
+    main = load(cachedData).main;
+  } catch (error) {
+    process.stderr.write(`sinch-entrypoint: cannot load ${bundle} (${error.code ?? error.message}): run npm run build\n`);
+    process.exit(70);
+  }
+  const done = main(process.argv.slice(2)); // takes the signals before its first await
+  for (const signal of Object.keys(early)) process.removeListener(signal, stop);
+  done.then((code) => {
     process.exitCode = code;
   });
 }

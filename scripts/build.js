@@ -117,25 +117,30 @@ makeCodeCache();
 
 /**
  * V8's code cache holds the bytecode of every function that has run, so it is made after one `run` and one
- * `redact` over a throwaway project: the paths every start takes (CLI, configuration, supervisor, redactor).
+ * `redact` over a throwaway project, in production as in a container: the paths every start takes (CLI,
+ * configuration, supervisor, redactor). Nothing of the machine's own (its mounted secrets, its HOME) is read.
  */
 function makeCodeCache() {
   const dir = mkdtempSync(join(tmpdir(), 'sinch-entrypoint-build-'));
+  const value = 'build-secret-value-0123456789';
   try {
-    writeFileSync(join(dir, '.env'), 'BUILD_SECRET=build-secret-value-0123456789\n');
+    writeFileSync(join(dir, '.env'), `BUILD_SECRET=${value}\n`);
+    const flags = JSON.stringify(['--quiet', '--environment', 'production', '--dir', dir, '--secrets-dir', dir]);
     const trainer = `const { load, codeCache } = require(${JSON.stringify(resolve('bin/sinch-entrypoint.cjs'))});
 const { main, script } = load();
 (async () => {
-  await main(['run', '--quiet', '--dir', process.argv[1], '--', process.execPath, '-e', '']);
-  await main(['redact', '--quiet', '--dir', process.argv[1]]);
+  await main(['run', ...${flags}, '--', process.execPath, '-e', '']);
+  await main(['redact', ...${flags}]);
   require('node:fs').writeFileSync(codeCache, script.createCachedData());
 })();`;
-    const result = spawnSync(process.execPath, ['-e', trainer, dir], {
-      input: 'a line with build-secret-value-0123456789\n',
+    const result = spawnSync(process.execPath, ['-e', trainer], {
+      input: `a line with ${value}\n`,
       env: { PATH: process.env.PATH, HOME: dir },
       encoding: 'utf8',
     });
     if (result.status !== 0) throw new Error(`making the code cache failed (exit ${result.status}): ${result.stderr}`);
+    // Code, never data: a value the training saw must not be in it.
+    if (readFileSync('dist/sinch-entrypoint.cjs.cache').includes(value)) throw new Error('the code cache holds a secret value');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -14,7 +14,7 @@ import { redactStdio } from './redact/pump.js';
 import { compileRedaction, createMatcher, createRedactor, type Redaction } from './redact/stream.js';
 import { planClients } from './sdk-clients.js';
 import { restoreEndingSignals, takeSignals } from './signals.js';
-import { quietStdioOnFirstUse } from './stdio.js';
+import { quietStdioOnFirstUse, stderrBlocking } from './stdio.js';
 
 /** The package version, put in by the build (scripts/build.js). */
 declare const SINCH_ENTRYPOINT_VERSION: string;
@@ -157,9 +157,9 @@ async function secretsCommand(action: 'add' | 'list' | 'get' | 'delete', args: S
 
 /** `redact`: stdin to stdout through one redactor; a closed stdout (EPIPE) ends it quietly. */
 async function redactCommand(args: GlobalArgs): Promise<number> {
-  const log = createLogger(process.stderr, logOptions(args));
+  const log = createLogger(stderrBlocking, logOptions(args));
   const { secrets, credentials = [] } = await loadConfiguration({ ...configureOptions(args), clientsWarning: false }, log);
-  const matcher = createMatcher(compileFor([...secrets, ...credentials], args, log), args.mask);
+  const matcher = createMatcher(compileSecrets([...secrets, ...credentials], args, log), args.mask);
   // The pump blocks in read(2), where no signal handler of ours can run: a stop request takes its default action,
   // as for `cat`. Not as PID 1, whom the kernel shields from default actions: there streams keep our handlers.
   const blocking = process.pid !== 1;
@@ -169,7 +169,7 @@ async function redactCommand(args: GlobalArgs): Promise<number> {
 }
 
 /** Compiles the secrets for masking under the length flags, naming on stderr each one too short to mask. */
-function compileFor(secrets: Secret[], args: GlobalArgs, log: Logger): Redaction {
+function compileSecrets(secrets: Secret[], args: GlobalArgs, log: Logger): Redaction {
   const minValueBytes = args['min-secret-length'];
   const redaction = compileRedaction(secrets, { minValueBytes, minDerivedBytes: Math.max(8, minValueBytes) });
   for (const name of redaction.tooShort) log.warn(`not masking ${name}: its value is shorter than ${minValueBytes} bytes (--min-secret-length)`);
@@ -191,7 +191,7 @@ async function runCommand(args: GlobalArgs & { 'stop-timeout': number }, argv: s
     ? { command: given[0]!, args: given.slice(1) }
     : deriveCommand(args.dir, resolved.runtime);
 
-  const redaction = compileFor([...resolved.secrets, ...(resolved.credentials ?? [])], args, bootLog);
+  const redaction = compileSecrets([...resolved.secrets, ...(resolved.credentials ?? [])], args, bootLog);
   const options = { holdMs: args['hold-ms'], rawLimit: args['raw-limit'] };
   const redactor = (): Transform => createRedactor(createMatcher(redaction, args.mask), options);
   const [stdout, stderr] = [redactor(), redactor()];

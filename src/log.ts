@@ -1,6 +1,4 @@
 // Our own messages: one line each on stderr, prefixed, as text or JSON lines, silenced by --quiet.
-import type { Writable } from 'node:stream';
-
 export type LogFormat = 'text' | 'json';
 export type Level = 'notice' | 'warn' | 'error';
 
@@ -17,10 +15,15 @@ export interface LoggerOptions {
   quiet?: boolean;
 }
 
+/** Where a logger writes its lines: a stream, or anything else with `write`. */
+export interface LineSink {
+  write(text: string): unknown;
+}
+
 const PREFIX = 'sinch-entrypoint';
 
 /** A logger writing to `out`, which in `run` is the stderr redactor so our lines are masked like the child's. */
-export function createLogger(out: Writable, options: LoggerOptions = {}): Logger {
+export function createLogger(out: LineSink, options: LoggerOptions = {}): Logger {
   const write = (level: Level, message: string, fields?: Record<string, unknown>): void => {
     if (level === 'notice' && options.quiet) return;
     if (options.format === 'json') {

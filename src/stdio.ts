@@ -1,4 +1,5 @@
-// Our standard output streams, left unmade until first used and then quiet when their reader goes away.
+// Our standard output streams, left unmade until first used (or never, for `redact`) and quiet when their reader goes away.
+import { writeSync } from 'node:fs';
 
 /**
  * Makes process.stdout and process.stderr ignore write errors (EPIPE: a reader that went away; what we write to it
@@ -23,3 +24,19 @@ export function quietStdioOnFirstUse(): void {
     });
   }
 }
+
+/**
+ * Our messages on fd 2 by blocking write(2), for `redact`, which must not make process.stderr (see above): through
+ * process.stderr only when fd 2 is non-blocking already (EAGAIN), and lost, as a stream's would be, on other errors.
+ */
+export const stderrBlocking = {
+  write(text: string): void {
+    const bytes = Buffer.from(text);
+    let written = 0;
+    try {
+      while (written < bytes.length) written += writeSync(2, bytes, written);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') process.stderr.write(bytes.subarray(written));
+    }
+  },
+};

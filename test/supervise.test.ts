@@ -181,6 +181,22 @@ describe('output', () => {
     assert.ok(!entry.stdout().includes(secret) && !entry.stderr().includes(secret));
   });
 
+  it('releases a partial secret the child pauses in at the deadline, as the mask, on both outputs; then masks the rest', async (t) => {
+    // `run`'s redactors are streams over the child's pipes, each with its own deadline timer (`redact` has its loop).
+    const script = `const s = process.env.PASSWORD;
+for (const out of [process.stdout, process.stderr]) out.write('token: ' + s.slice(0, 9));
+process.stdin.once('data', () => { for (const out of [process.stdout, process.stderr]) out.write(s.slice(9) + ' and more\\n'); process.exit(0); });`;
+    const dir = project({ secrets: ['PASSWORD'] });
+    const entry = start(['--quiet', '--hold-ms', '20', '--', node, '-e', script], { dir, env: { PASSWORD: 'hunter2-very-secret' }, stdin: true });
+    t.after(() => entry.child.kill('SIGKILL')); // the child waits on our stdin: a failed wait must not leave it
+    await Promise.all([entry.line(/^token: \*\*\*$/), entry.line(/^token: \*\*\*$/, 10_000, 'stderr')]);
+    entry.child.stdin.end('go\n');
+    assert.deepEqual(await entry.exit, { code: 0, signal: null });
+    assert.equal(entry.stdout(), 'token: *** and more\n');
+    assert.match(entry.stderr(), /^token: \*\*\* and more$/m);
+    assert.ok(!entry.stderr().includes('hunter2'));
+  });
+
   it('does not wait forever for output a descendant holds open after the child exited', { timeout: 30_000 }, async () => {
     // The background sleep inherits the child's stdout and stderr: end of file comes only when it ends, in 5 s.
     const result = await run(['--', 'sh', '-c', 'sleep 5 & echo started']);

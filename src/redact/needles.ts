@@ -55,7 +55,7 @@ export function needlesFor(secrets: readonly Secret[], policy: NeedlePolicy = de
     for (const whole of wholes) addForms(nameOf, name, whole, minValueBytes, minDerivedBytes, ascii);
     for (const line of lines) addForms(nameOf, name, line, minDerivedBytes, minDerivedBytes, ascii);
   }
-  // No secret's bytes stay behind in base64Cores' buffer.
+  // Tidiness, not protection (the needles hold the same bytes): the module-level buffer keeps no secret after us.
   scratch.fill(0);
   const keys = [...nameOf.keys()];
   const all = Buffer.from(keys.join(''), 'latin1');

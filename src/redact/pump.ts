@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Matcher } from './matcher.js';
 import { createRedactor } from './stream.js';
 
-/** Twice a pipe's default capacity: a read from a busy pipe or a file never comes back half used. */
+/** Bytes read at once: twice a pipe's default capacity, so a read of a full pipe drains it in one call. */
 const CHUNK = 128 * 1024;
 
 export interface PumpOptions {
@@ -14,15 +14,25 @@ export interface PumpOptions {
   rawLimit: number;
 }
 
+/** What the pump leaves to streams when a descriptor turns out non-blocking. */
+interface HandOver {
+  /** Output still to write, in order. */
+  unwritten: Buffer[];
+  /** Input ended already: only `unwritten` is left to do. */
+  ended: boolean;
+}
+
 /**
  * Filters stdin to stdout through `matcher` until end of input; a closed stdout (EPIPE) ends it quietly. `blocking`:
  * with the pump; without it, or once a descriptor turns out non-blocking, streams go on with the same matcher.
+ * Streams make process.stdin and process.stdout, which set O_NONBLOCK on the descriptions: only then.
  */
 export async function redactStdio(matcher: Matcher | null, options: PumpOptions & { blocking: boolean }): Promise<void> {
   if (options.blocking) {
-    const unwritten = await pump(matcher, 0, 1, options);
-    if (unwritten === undefined) return;
-    for (const piece of unwritten) process.stdout.write(piece);
+    const handOver = await pump(matcher, 0, 1, options);
+    if (handOver === undefined) return;
+    for (const piece of handOver.unwritten) process.stdout.write(piece);
+    if (handOver.ended) return; // Node writes out what process.stdout holds before it exits
   }
   try {
     await pipeline(process.stdin, createRedactor(matcher, options), process.stdout);
@@ -37,20 +47,21 @@ export async function redactStdio(matcher: Matcher | null, options: PumpOptions 
  * read into one buffer, written out before the next read, costs two system calls and is about twice as fast. A
  * blocking read runs no timer, so while the matcher holds bytes the read is made on libuv's thread pool instead
  * and the deadline can release them. Resolves `undefined` when done; when a descriptor turns out non-blocking
- * (EAGAIN: shared with a process that made it so), resolves with the output still to write, in order, and the
- * caller carries on with streams and the same matcher.
+ * (EAGAIN: shared with a process that made it so), resolves with what the caller's streams are to do.
  */
-export async function pump(matcher: Matcher | null, input: number, output: number, options: PumpOptions): Promise<Buffer[] | undefined> {
+async function pump(matcher: Matcher | null, input: number, output: number, options: PumpOptions): Promise<HandOver | undefined> {
   const sink = new Sink(output);
   const release = (): void => sink.write(matcher!.release(options.rawLimit));
   const buffer = Buffer.allocUnsafe(CHUNK);
-  const twin = nonBlockingTwin(input);
+  const twin = matcher === null ? -1 : nonBlockingTwin(input);
+  let ended = false;
   try {
     while (!sink.stopped) {
       const length = matcher !== null && matcher.heldBytes > 0
         ? (readNow(twin, buffer) ?? (await readBefore(input, buffer, options.holdMs, release)))
         : readSync(input, buffer);
       if (length === 0) {
+        ended = true;
         if (matcher) release();
         break;
       }
@@ -59,11 +70,12 @@ export async function pump(matcher: Matcher | null, input: number, output: numbe
     }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-    return sink.end() ?? (sink.closed ? undefined : []);
+    return sink.closed ? undefined : { unwritten: sink.end() ?? [], ended: false };
   } finally {
     if (twin >= 0) closeSync(twin);
   }
-  return sink.end();
+  const unwritten = sink.end();
+  return unwritten === undefined ? undefined : { unwritten, ended };
 }
 
 /** Blocking writes to one descriptor that never throw (one may run from the deadline's timer): they record how writing stopped. */
