@@ -98,7 +98,7 @@ await build({
   format: 'cjs',
   platform: 'node',
   target: 'node20.19',
-  // The keyring binding ships a native addon per platform; it must stay a runtime import.
+  // The keyring binding ships a native addon per platform; it must stay a runtime require.
   external: ['@napi-rs/keyring'],
   // yargs' and execa's ES module builds call createRequire(import.meta.url), which CommonJS spells with __filename.
   define: {

@@ -1,15 +1,19 @@
 // Our standard output streams, left unmade until first used (or never, for `redact`) and quiet when their reader goes away.
 import { writeSync } from 'node:fs';
 
+let quieted = false;
+
 /**
  * Makes process.stdout and process.stderr ignore write errors (EPIPE: a reader that went away; what we write to it
  * is simply lost) without making them now: making process.stdout opens fd 1 as a libuv pipe, which sets O_NONBLOCK
  * on the description it shares with other processes, and `redact` writes fd 1 with blocking write(2).
  */
 export function quietStdioOnFirstUse(): void {
+  if (quieted) return;
+  quieted = true;
   for (const name of ['stdout', 'stderr'] as const) {
     const make = Object.getOwnPropertyDescriptor(process, name)?.get;
-    if (make === undefined) continue; // already replaced (a second call) or made by a host
+    if (make === undefined) continue; // a plain value: a host made it already
     let made: NodeJS.WriteStream | undefined;
     Object.defineProperty(process, name, {
       configurable: true,

@@ -65,8 +65,8 @@ export class Matcher {
         i = Math.max(hit >= 0 ? hit - back : len - tail, i);
       }
       // The automaton from the root at i is exact for every occurrence starting at i or later; run it until it
-      // is back at the root (nothing live), then return to probing. The transition is `step` in automaton.ts,
-      // inlined here: this loop is the redactor's hot path.
+      // is back at the root (nothing live), then return to probing. The transition (dense row, else trie edges
+      // down the failure links, as automaton.ts's deepLinks follows them) is inlined: this is the hot path.
       for (; i < len; i++) {
         const c = byteClass[chunk[i]!]!;
         if (s < denseStates) s = dense[s * classes + c]!;

@@ -45,8 +45,9 @@ export async function redactStdio(matcher: Matcher | null, options: PumpOptions 
  * Filters `input` into `output` through `matcher` (none: bytes pass as they are) until end of input or a closed
  * output (EPIPE). Node streams cost a turn of the event loop, a fresh buffer and a queue per chunk; a blocking
  * read into one buffer, written out before the next read, costs two system calls and is about twice as fast. A
- * blocking read runs no timer, so while the matcher holds bytes the read is made on libuv's thread pool instead
- * and the deadline can release them. Resolves `undefined` when done; when a descriptor turns out non-blocking
+ * blocking read runs no timer, so while the matcher holds bytes a non-blocking twin of a FIFO first says whether
+ * data waits, and if none does the read is made on libuv's thread pool with the deadline armed to release them.
+ * Resolves `undefined` when done; when a descriptor turns out non-blocking
  * (EAGAIN: shared with a process that made it so), resolves with what the caller's streams are to do.
  */
 async function pump(matcher: Matcher | null, input: number, output: number, options: PumpOptions): Promise<HandOver | undefined> {
