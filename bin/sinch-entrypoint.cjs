@@ -1,25 +1,45 @@
 #!/usr/bin/env node
-// The bin: evaluates the bundle with the V8 code cache the build made for it, then runs the command line.
+// The bin: evaluates our bundles with the V8 code caches the build made for them, then runs the command line.
 'use strict';
 const { readFileSync, realpathSync } = require('node:fs');
 const Module = require('node:module');
 const { dirname, join } = require('node:path');
 const { Script } = require('node:vm');
 
-const bundle = join(dirname(realpathSync(__filename)), '..', 'dist', 'sinch-entrypoint.cjs');
-const codeCache = `${bundle}.cache`;
+const dist = join(dirname(realpathSync(__filename)), '..', 'dist');
+const bundles = { main: join(dist, 'sinch-entrypoint.cjs'), undici: join(dist, 'undici.cjs') };
 
 /**
- * Compiles and evaluates the bundle as Node would a CommonJS file, but through a vm.Script that can take V8's code
- * cache: compiling our ~1 MB of JavaScript is a third of our start-up, and Node 20 has no compile cache of its own
+ * Evaluates `file` as Node would a CommonJS file, but through a vm.Script that can take V8's code cache (`file`.cache
+ * when `cache`): compiling our JavaScript was a third of our start-up, and Node 20 has no compile cache of its own
  * (module.enableCompileCache arrived in Node 22). A cache from another V8 or other flags is rejected by V8, and the
- * bundle is then compiled as it would be without one.
+ * file is then compiled as it would be without one. Adds the script to `scripts`.
  */
-function load(cachedData) {
-  const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });
+function evaluate(file, require, cache, scripts) {
+  let cachedData;
+  try {
+    if (cache) cachedData = readFileSync(`${file}.cache`);
+  } catch {
+    // no cache (a build without one): compiled as usual
+  }
+  const script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });
+  scripts.set(file, script);
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, Module.createRequire(bundle), module, bundle, dirname(bundle));
-  return { main: module.exports.main, script };
+  script.runInThisContext()(module.exports, require, module, file, dirname(file));
+  return module.exports;
+}
+
+/**
+ * Loads the main bundle; `require('undici')` from it evaluates undici's bundle, which has a cache of its own so that
+ * only a start that reads a platform store pays for it. Returns the entry, that require and the scripts so far.
+ */
+function load({ cache = true } = {}) {
+  const scripts = new Map();
+  const base = Module.createRequire(bundles.main);
+  let undici;
+  const require = Object.assign((id) => (id === 'undici' ? (undici ??= evaluate(bundles.undici, base, cache, scripts)) : base(id)), base);
+  const { main } = evaluate(bundles.main, require, cache, scripts);
+  return { main, require, scripts };
 }
 
 if (require.main === module) {
@@ -28,17 +48,11 @@ if (require.main === module) {
   const early = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15 };
   const stop = (signal) => process.exit(128 + early[signal]);
   for (const signal of Object.keys(early)) process.on(signal, stop);
-  let cachedData;
-  try {
-    cachedData = readFileSync(codeCache);
-  } catch {
-    // no cache (a build without one): compiled as usual
-  }
   let main;
   try {
-    main = load(cachedData).main;
+    main = load().main;
   } catch (error) {
-    process.stderr.write(`sinch-entrypoint: cannot load ${bundle} (${error.code ?? error.message}): run npm run build\n`);
+    process.stderr.write(`sinch-entrypoint: cannot load ${bundles.main} (${error.code ?? error.message}): run npm run build\n`);
     process.exit(70);
   }
   const done = main(process.argv.slice(2)); // takes the signals before its first await
@@ -48,4 +62,4 @@ if (require.main === module) {
   });
 }
 
-module.exports = { load, codeCache };
+module.exports = { load };

@@ -58,14 +58,16 @@ const lazyBuiltin = {
   },
 };
 
-// Patches to yargs, each checked to still apply.
-// - Its factory guesses a version for --version by listing every directory from the cwd up to a package.json (the
+// Patches to dependencies, each checked to still apply.
+// - yargs' factory guesses a version for --version by listing every directory from the cwd up to a package.json (the
 //   function's own, in a container): ~10 ms of every start, for a number we set ourselves. Start it with none.
 // - Its platform shim reads process.stdout.columns when imported, and it lays out a command's help text as the
 //   command starts, to cache it for a help call we never make (~10 ms). Either makes process.stdout: that opens fd 1
 //   as a libuv pipe and sets O_NONBLOCK on a description shared with other processes, and `redact` writes fd 1 with
 //   blocking write(2). The width is wanted only to lay out help: read it then, and lay out help only when shown.
-const yargsPatches = [
+// - undici's cookie helpers (which we never call) read globalThis.Headers when loaded, and that loads Node's own
+//   copy of undici: ~25 ms of every start that reads a platform store. Read it at their first call instead.
+const patches = [
   { file: /yargs[\\/]build[\\/]lib[\\/]yargs-factory\.js$/, from: 'yargs.version();', to: 'yargs.version(false);' },
   {
     file: /yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/,
@@ -73,14 +75,19 @@ const yargsPatches = [
     to: "get stdColumns() { return typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null; }",
   },
   { file: /yargs[\\/]build[\\/]lib[\\/]command\.js$/, from: 'yargs.getInternalMethods().getUsageInstance().cacheHelpMessage();', to: '' },
+  {
+    file: /undici[\\/]lib[\\/]web[\\/]cookies[\\/]index\.js$/,
+    from: 'const brandChecks = webidl.brandCheckMultiple([Headers, globalThis.Headers].filter(Boolean))',
+    to: 'let brandCheck; const brandChecks = (V) => (brandCheck ??= webidl.brandCheckMultiple([Headers, globalThis.Headers].filter(Boolean)))(V)',
+  },
 ];
-const patchYargs = {
-  name: 'patch-yargs',
+const patchDependencies = {
+  name: 'patch-dependencies',
   setup(b) {
-    for (const { file, from, to } of yargsPatches) {
+    for (const { file, from, to } of patches) {
       b.onLoad({ filter: file }, async (args) => {
         const text = await readFile(args.path, 'utf8');
-        if (!text.includes(from)) throw new Error(`${args.path} changed: revisit the yargs patches in scripts/build.js`);
+        if (!text.includes(from)) throw new Error(`${args.path} changed: revisit the patches in scripts/build.js`);
         return { contents: text.replace(from, to), loader: 'js' };
       });
     }
@@ -89,58 +96,68 @@ const patchYargs = {
 
 // CommonJS, not ES modules: Node 20 can give a code cache only to a vm.Script (bin/sinch-entrypoint.cjs says why it
 // matters). Each `await import()` in our sources becomes a lazy initialiser, so a command still evaluates only the
-// modules it uses, and the cache makes parsing the rest nearly free.
+// modules it uses, and the cache makes parsing the rest nearly free. undici (a third of our code, needed only to
+// read a platform store) is a bundle of its own with a cache of its own, which the bin hands to `require('undici')`.
 rmSync('dist', { recursive: true, force: true });
+const common = { bundle: true, format: 'cjs', platform: 'node', target: 'node20.19', legalComments: 'none', minify: true, logLevel: 'warning' };
+await build({ ...common, entryPoints: ['undici'], outfile: 'dist/undici.cjs', plugins: [patchDependencies] });
 await build({
+  ...common,
   entryPoints: ['src/main.ts'],
   outfile: 'dist/sinch-entrypoint.cjs',
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20.19',
-  // The keyring binding ships a native addon per platform; it must stay a runtime require.
-  external: ['@napi-rs/keyring'],
+  // The keyring binding ships a native addon per platform; both stay runtime requires.
+  external: ['@napi-rs/keyring', 'undici'],
+  // import() of them becomes require(): a vm.Script has no module loader for import() to call.
+  supported: { 'dynamic-import': false },
   // yargs' and execa's ES module builds call createRequire(import.meta.url), which CommonJS spells with __filename.
   define: {
     'import.meta.url': '__importMetaUrl',
     SINCH_ENTRYPOINT_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version),
   },
   banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-  legalComments: 'none',
-  minify: true,
-  logLevel: 'warning',
-  plugins: [lazyStringWidth, lazyBuiltin, patchYargs],
+  plugins: [lazyStringWidth, lazyBuiltin, patchDependencies],
 });
-// The bin evaluates the bundle as a vm.Script, where a dynamic import() throws (it has no module loader to call).
-if (/\bimport\(/.test(readFileSync('dist/sinch-entrypoint.cjs', 'utf8'))) throw new Error('dist/sinch-entrypoint.cjs calls import(): use require');
+// The bin evaluates the bundles as vm.Scripts, where a dynamic import() throws (it has no module loader to call).
+for (const file of ['dist/sinch-entrypoint.cjs', 'dist/undici.cjs']) {
+  if (/\bimport\(/.test(readFileSync(file, 'utf8'))) throw new Error(`${file} calls import(): make it a require`);
+}
 makeCodeCache();
 
 /**
  * V8's code cache holds the bytecode of every function that has run, so it is made after one `run` and one
- * `redact` over a throwaway project, in production as in a container: the paths every start takes (CLI,
- * configuration, supervisor, redactor). Nothing of the machine's own (its mounted secrets, its HOME) is read.
+ * `redact` over a throwaway project, in production as in a container, with secrets from a platform store on
+ * 127.0.0.1: the paths a start takes (CLI, configuration, the store's HTTP client, supervisor, redactor). Loading
+ * the HTTP client is most of a start with a store: measured here, its cache takes ~100 ms off such a boot. Nothing
+ * of the machine's own (its mounted secrets, its HOME) is read.
  */
 function makeCodeCache() {
   const dir = mkdtempSync(join(tmpdir(), 'sinch-entrypoint-build-'));
-  const value = 'build-secret-value-0123456789';
+  const [value, token] = ['build-secret-value-0123456789', 'build-store-token-9876543210'];
   try {
-    writeFileSync(join(dir, '.env'), `BUILD_SECRET=${value}\n`);
+    writeFileSync(join(dir, '.env'), 'BUILD_SECRET=\n');
     const flags = JSON.stringify(['--quiet', '--environment', 'production', '--dir', dir, '--secrets-dir', dir]);
-    const trainer = `const { load, codeCache } = require(${JSON.stringify(resolve('bin/sinch-entrypoint.cjs'))});
-const { main, script } = load();
-(async () => {
+    const trainer = `const { load } = require(${JSON.stringify(resolve('bin/sinch-entrypoint.cjs'))});
+const { main, scripts } = load({ cache: false });
+const store = require('node:http').createServer((request, response) => response.end(JSON.stringify({ secrets: { BUILD_SECRET: '${value}' } })));
+store.listen(0, '127.0.0.1', async () => {
+  process.env.SINCH_SECRETS_URL = 'http://127.0.0.1:' + store.address().port + '/';
+  process.env.SINCH_SECRETS_TOKEN = '${token}';
   await main(['run', ...${flags}, '--', process.execPath, '-e', '']);
   await main(['redact', ...${flags}]);
-  require('node:fs').writeFileSync(codeCache, script.createCachedData());
-})();`;
+  for (const [file, script] of scripts) require('node:fs').writeFileSync(file + '.cache', script.createCachedData());
+  process.exit(0); // the store and the client's idle connection would keep us
+});`;
     const result = spawnSync(process.execPath, ['-e', trainer], {
       input: `a line with ${value}\n`,
       env: { PATH: process.env.PATH, HOME: dir },
       encoding: 'utf8',
     });
     if (result.status !== 0) throw new Error(`making the code cache failed (exit ${result.status}): ${result.stderr}`);
-    // Code, never data: a value the training saw must not be in it.
-    if (readFileSync('dist/sinch-entrypoint.cjs.cache').includes(value)) throw new Error('the code cache holds a secret value');
+    // Code, never data: a value or token the training saw must not be in them.
+    for (const file of ['dist/sinch-entrypoint.cjs.cache', 'dist/undici.cjs.cache']) {
+      const cache = readFileSync(file);
+      if (cache.includes(value) || cache.includes(token)) throw new Error(`${file} holds a secret value`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,5 @@
 // The OS keychain (Secret Service on Linux, Keychain on macOS, Credential Manager on Windows) under the Sinch CLI's names.
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { AsyncEntry } from '@napi-rs/keyring';
 import { EntrypointError, ExitCode } from '../exit-codes.js';
@@ -53,8 +52,7 @@ export async function openKeychain(o: KeychainOptions): Promise<LocalStore> {
   // only to hear it fail is the cost of every headless boot.
   if (!sessionBus()) throw new KeychainUnreachable('no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)');
   try {
-    // require, not import(): the bin evaluates our bundle as a vm.Script, where import() has no loader to call.
-    keyring ??= createRequire(import.meta.url)('@napi-rs/keyring') as typeof import('@napi-rs/keyring');
+    keyring ??= await import('@napi-rs/keyring');
   } catch (error) {
     // No prebuilt binding for this platform, or a broken install: there is no keychain to use.
     throw new KeychainUnreachable(`the keychain binding cannot be loaded: ${firstLine((error as Error).message)}`);
