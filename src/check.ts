@@ -1,4 +1,6 @@
-// Renders the `check` plan (sources of every key, SDK clients) as text or JSON; never prints a secret value.
+// Renders the `check` plan (sources of every key, SDK clients) as text or JSON, with its exit code; never a secret value.
+import { ExitCode } from './exit-codes.js';
+import type { Logger } from './log.js';
 // Types only (erased at build): check renders the plans those modules define; cli.ts computes and passes them in.
 import type { ClientPlan } from './sdk-clients.js';
 import type { Resolved } from './secrets/resolve.js';
@@ -32,6 +34,16 @@ export function checkReport(resolved: Resolved, clients: ClientPlan[]): CheckRep
     missing: resolved.missing,
     clients,
   };
+}
+
+/** Writes the plan (text, or JSON with `json`) and names the missing secrets: exit 78 for them unless `allowMissing`. */
+export function printCheck(plan: CheckReport, o: { json: boolean; allowMissing: boolean; out: (text: string) => void; log: Logger }): number {
+  o.out(o.json ? `${JSON.stringify(plan, null, 2)}\n` : formatCheck(plan));
+  if (plan.missing.length === 0) return ExitCode.ok;
+  const message = `missing secrets: ${plan.missing.join(', ')}`;
+  if (o.allowMissing) o.log.warn(message);
+  else o.log.error(message);
+  return o.allowMissing ? ExitCode.ok : ExitCode.config;
 }
 
 /** The plan as aligned text for a terminal. */

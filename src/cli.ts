@@ -4,9 +4,8 @@ import type { ReadStream } from 'node:tty';
 import yargs from 'yargs';
 import { deriveCommand } from './command.js';
 import { declareInDotenv, readDotenv, readSinchJson } from './config.js';
-import { bootLine, loadConfiguration, openLocalStore, type ConfigureOptions } from './configure.js';
+import { bootLine, childEnvironment, loadConfiguration, openLocalStore, type ConfigureOptions } from './configure.js';
 import { directory, logOptionsIn, usageError, whole, within, MAX_TIMER_MS } from './flags.js';
-import { modeEnvironment } from './environment.js';
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import { createLogger, type Logger, type LoggerOptions } from './log.js';
 import type { Secret } from './redact/needles.js';
@@ -126,16 +125,10 @@ function configureOptions(args: GlobalArgs): ConfigureOptions {
 async function checkCommand(args: GlobalArgs & { json: boolean }): Promise<number> {
   const log = createLogger(process.stderr, logOptions(args));
   const resolved = await loadConfiguration({ ...configureOptions(args), enforce: false }, log);
-  const { checkReport, formatCheck } = await import('./check.js');
-  const values = { ...resolved.variables, ...Object.fromEntries(resolved.secrets.map((s) => [s.name, s.value])) };
+  const { checkReport, printCheck } = await import('./check.js');
   // The child would inherit our environment too: a client unlocked by `docker run -e` counts.
-  const plan = checkReport(resolved, planClients({ ...process.env, ...values }));
-  process.stdout.write(args.json ? `${JSON.stringify(plan, null, 2)}\n` : formatCheck(plan));
-  if (resolved.missing.length === 0) return ExitCode.ok;
-  const message = `missing secrets: ${resolved.missing.join(', ')}`;
-  if (args['allow-missing']) log.warn(message);
-  else log.error(message);
-  return args['allow-missing'] ? ExitCode.ok : ExitCode.config;
+  const plan = checkReport(resolved, planClients(childEnvironment(resolved, process.env)));
+  return printCheck(plan, { json: args.json, allowMissing: args['allow-missing'], out: (text) => process.stdout.write(text), log });
 }
 
 type SecretsArgs = GlobalArgs & { key?: string; value?: string; show?: boolean; force?: boolean };
@@ -202,13 +195,10 @@ async function runCommand(args: GlobalArgs & { 'stop-timeout': number }, argv: s
   }
   const log = createLogger(stderr, logOptions(args)); // ours go through the same redactor as the child's stderr
   const { supervise } = await supervisor;
-  const secretValues = Object.fromEntries(resolved.secrets.map((s) => [s.name, s.value]));
-  // The platform store is ours to read, not the function's: its address and token stay out of the child's environment.
-  const { SINCH_SECRETS_URL: _url, SINCH_SECRETS_TOKEN: _token, SINCH_SECRETS_TOKEN_FILE: _file, ...inherited } = process.env;
   return supervise({
     command,
     args: commandArgs,
-    env: { ...inherited, ...resolved.variables, ...secretValues, ...modeEnvironment(resolved.environment) },
+    env: childEnvironment(resolved, process.env),
     stdout,
     stderr,
     stopTimeoutMs: stopTimeout * 1000,

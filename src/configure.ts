@@ -2,7 +2,7 @@
 import { homedir } from 'node:os';
 import { dirname } from 'node:path';
 import { readDotenv, readSinchJson } from './config.js';
-import { parseEnvironment } from './environment.js';
+import { modeEnvironment, parseEnvironment } from './environment.js';
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import type { Logger } from './log.js';
 import { BASE_CREDENTIALS, clientsNeedingBase } from './sdk-clients.js';
@@ -117,4 +117,11 @@ export function bootLine(r: Resolved, command: string[], pid: number): [string, 
   const text = `${r.environment}: ${show(variables, Object.keys(r.variables).length, 'variables')}, ` +
     `${show(secrets, r.secrets.length, 'secrets')}; started ${command.join(' ')} (pid ${pid}) in ${bootMs} ms`;
   return [text, { mode: r.environment, variables, secrets, command, pid, bootMs }];
+}
+
+/** The child's environment: ours without the platform store's settings (ours to read, not the function's), then the variables, the secrets and the mode's. */
+export function childEnvironment(r: Resolved, env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  const { SINCH_SECRETS_URL: _url, SINCH_SECRETS_TOKEN: _token, SINCH_SECRETS_TOKEN_FILE: _file, ...inherited } = env;
+  const secrets = Object.fromEntries(r.secrets.map((s) => [s.name, s.value]));
+  return { ...inherited, ...r.variables, ...secrets, ...modeEnvironment(r.environment) };
 }
