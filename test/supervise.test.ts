@@ -155,7 +155,8 @@ describe('signals', () => {
       const entry = start(['--', node, fixture('noop.js')], {
         env: { SINCH_SECRETS_URL: store.url(), SINCH_SECRETS_TOKEN: 'boot-test-token' },
       });
-      while (store.requests.length === 0) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 500 && store.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(store.requests.length, 1, 'the boot never asked the store');
       entry.child.kill('SIGTERM');
       // An exit code, not death by the signal: our handler took it, as it must when we are PID 1.
       assert.deepEqual(await entry.exit, { code: 143, signal: null });

@@ -88,10 +88,13 @@ describe('redact over real pipes', () => {
     // Base64 text: every byte is in the needles' alphabet, so the automaton is exercised all along.
     const block = Buffer.from(randomBytes(3 << 18).toString('base64'));
     const total = 256 << 20;
-    for (let sent = 0; sent < total; sent += block.length) if (!child.stdin.write(block)) await once(child.stdin, 'drain');
-    child.stdin.end();
-    await once(child, 'close');
-    clearInterval(poll);
+    try {
+      for (let sent = 0; sent < total; sent += block.length) if (!child.stdin.write(block)) await once(child.stdin, 'drain');
+      child.stdin.end();
+      await once(child, 'close');
+    } finally {
+      clearInterval(poll);
+    }
     assert.equal(received, Math.ceil(total / block.length) * block.length);
     assert.ok(peakKiB > 0 && peakKiB < 150 * 1024, `peak RSS ${peakKiB} KiB`);
   });
