@@ -7,7 +7,9 @@ const { dirname, join } = require('node:path');
 const { Script } = require('node:vm');
 
 const dist = join(dirname(realpathSync(__filename)), '..', 'dist');
-const bundles = { main: join(dist, 'sinch-entrypoint.cjs'), undici: join(dist, 'undici.cjs') };
+const main = join(dist, 'sinch-entrypoint.cjs');
+/** Dependencies the main bundle requires only on some paths, each a bundle with a cache of its own (scripts/build.js). */
+const apart = { undici: join(dist, 'undici.cjs'), yargs: join(dist, 'yargs.cjs') };
 
 /**
  * Evaluates `file` as Node would a CommonJS file, but through a vm.Script that can take V8's code cache (`file`.cache
@@ -30,16 +32,15 @@ function evaluate(file, require, cache, scripts) {
 }
 
 /**
- * Loads the main bundle; `require('undici')` from it evaluates undici's bundle, which has a cache of its own so that
- * only a start that reads a platform store pays for it. Returns the entry, that require and the scripts so far.
+ * Loads the main bundle; its `require('undici')` or `require('yargs')` evaluates that dependency's own bundle, so
+ * that only a start that needs it pays for it. Returns the entry, that require and the scripts so far.
  */
 function load({ cache = true } = {}) {
   const scripts = new Map();
-  const base = Module.createRequire(bundles.main);
-  let undici;
-  const require = Object.assign((id) => (id === 'undici' ? (undici ??= evaluate(bundles.undici, base, cache, scripts)) : base(id)), base);
-  const { main } = evaluate(bundles.main, require, cache, scripts);
-  return { main, require, scripts };
+  const base = Module.createRequire(main);
+  const loaded = {};
+  const require = Object.assign((id) => (Object.hasOwn(apart, id) ? (loaded[id] ??= evaluate(apart[id], base, cache, scripts)) : base(id)), base);
+  return { main: evaluate(main, require, cache, scripts).main, require, scripts };
 }
 
 if (require.main === module) {
@@ -48,14 +49,14 @@ if (require.main === module) {
   const early = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15 };
   const stop = (signal) => process.exit(128 + early[signal]);
   for (const signal of Object.keys(early)) process.on(signal, stop);
-  let main;
+  let entry;
   try {
-    main = load().main;
+    entry = load().main;
   } catch (error) {
-    process.stderr.write(`sinch-entrypoint: cannot load ${bundles.main} (${error.code ?? error.message}): run npm run build\n`);
+    process.stderr.write(`sinch-entrypoint: cannot load ${main} (${error.code ?? error.message}): run npm run build\n`);
     process.exit(70);
   }
-  const done = main(process.argv.slice(2)); // takes the signals before its first await
+  const done = entry(process.argv.slice(2)); // takes the signals before its first await
   for (const signal of Object.keys(early)) process.removeListener(signal, stop);
   done.then((code) => {
     process.exitCode = code;

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
+const BUNDLES = ['dist/sinch-entrypoint.cjs', 'dist/undici.cjs', 'dist/yargs.cjs'];
+
 // string-width (yargs lays out its help text with it, on every parse) compiles Unicode-property regexes and an
 // Intl.Segmenter when first evaluated: ~50 ms of every start, measured on Node 20. Our help text is printable
 // ASCII, whose width is its length, so a stub answers that and loads the real module (esbuild wraps a require()d
@@ -42,18 +44,13 @@ export const notStrictEqual = (a, b, m) => { if (Object.is(a, b)) (real ??= requ
 const lazyBuiltin = {
   name: 'lazy-builtin',
   setup(b) {
-    const applied = new Set();
     for (const [index, { importer, module }] of lazyBuiltins.entries()) {
       b.onResolve({ filter: new RegExp(`^${module}$`) }, (args) => {
         if (!importer.test(args.importer)) return undefined;
-        applied.add(index);
+        applied.add(lazyBuiltins[index]);
         return { path: module, namespace: 'lazy-builtin', pluginData: index };
       });
     }
-    b.onEnd(() => {
-      const stale = lazyBuiltins.filter((_, index) => !applied.has(index)).map((l) => l.module);
-      if (stale.length > 0) throw new Error(`no dependency imports ${stale.join(', ')} any more: revisit lazyBuiltins in scripts/build.js`);
-    });
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, ({ pluginData }) => ({ contents: `let real;\n${lazyBuiltins[pluginData].contents}`, loader: 'js' }));
   },
 };
@@ -84,47 +81,68 @@ const patches = [
 const patchDependencies = {
   name: 'patch-dependencies',
   setup(b) {
-    for (const { file, from, to } of patches) {
-      b.onLoad({ filter: file }, async (args) => {
+    for (const patch of patches) {
+      b.onLoad({ filter: patch.file }, async (args) => {
         const text = await readFile(args.path, 'utf8');
-        if (!text.includes(from)) throw new Error(`${args.path} changed: revisit the patches in scripts/build.js`);
-        return { contents: text.replace(from, to), loader: 'js' };
+        if (!text.includes(patch.from)) throw new Error(`${args.path} changed: revisit the patches in scripts/build.js`);
+        applied.add(patch);
+        return { contents: text.replace(patch.from, patch.to), loader: 'js' };
       });
     }
   },
 };
 
+/** The lazy built-ins and patches that some bundle applied: one that none did means its dependency changed. */
+const applied = new Set();
+
 // CommonJS, not ES modules: Node 20 can give a code cache only to a vm.Script (bin/sinch-entrypoint.cjs says why it
 // matters). Each `await import()` in our sources becomes a lazy initialiser, so a command still evaluates only the
-// modules it uses, and the cache makes parsing the rest nearly free. undici (a third of our code, needed only to
-// read a platform store) is a bundle of its own with a cache of its own, which the bin hands to `require('undici')`.
+// modules it uses, and the cache makes parsing the rest nearly free. A dependency that a start needs only now and
+// then is a bundle of its own with a cache of its own, which the bin hands to `require()`: undici (a third of our
+// code) reads a platform store, yargs parses a command line out of the plain form (src/command-line.ts).
 rmSync('dist', { recursive: true, force: true });
 const common = { bundle: true, format: 'cjs', platform: 'node', target: 'node20.19', legalComments: 'none', minify: true, logLevel: 'warning' };
+// yargs' and execa's ES module builds call createRequire(import.meta.url), which CommonJS spells with __filename.
+const importMetaUrl = {
+  define: { 'import.meta.url': '__importMetaUrl' },
+  banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+};
 await build({ ...common, entryPoints: ['undici'], outfile: 'dist/undici.cjs', plugins: [patchDependencies] });
+await build({
+  ...common,
+  ...importMetaUrl,
+  entryPoints: ['yargs'],
+  outfile: 'dist/yargs.cjs',
+  // module.exports is the factory itself, as require('yargs') gives it: the main bundle imports it as Node imports
+  // CommonJS from an ES module, where the default export is module.exports.
+  footer: { js: 'module.exports = module.exports.default;' },
+  plugins: [lazyStringWidth, lazyBuiltin, patchDependencies],
+});
 await build({
   ...common,
   entryPoints: ['src/main.ts'],
   outfile: 'dist/sinch-entrypoint.cjs',
-  // The keyring binding ships a native addon per platform; both stay runtime requires.
-  external: ['@napi-rs/keyring', 'undici'],
+  // The keyring binding ships a native addon per platform: a runtime require, as are the two bundles above.
+  external: ['@napi-rs/keyring', 'undici', 'yargs'],
   // import() of them becomes require(): a vm.Script has no module loader for import() to call.
   supported: { 'dynamic-import': false },
-  // yargs' and execa's ES module builds call createRequire(import.meta.url), which CommonJS spells with __filename.
+  ...importMetaUrl,
   define: {
-    'import.meta.url': '__importMetaUrl',
+    ...importMetaUrl.define,
     SINCH_ENTRYPOINT_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version),
   },
-  banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [lazyStringWidth, lazyBuiltin, patchDependencies],
+  plugins: [lazyBuiltin, patchDependencies],
 });
+const stale = [...lazyBuiltins, ...patches].filter((change) => !applied.has(change));
+if (stale.length > 0) throw new Error(`no longer applied: ${stale.map((c) => c.module ?? c.from).join('; ')}: revisit scripts/build.js`);
 // The bin evaluates the bundles as vm.Scripts, where a dynamic import() throws (it has no module loader to call).
-for (const file of ['dist/sinch-entrypoint.cjs', 'dist/undici.cjs']) {
+for (const file of BUNDLES) {
   if (/\bimport\(/.test(readFileSync(file, 'utf8'))) throw new Error(`${file} calls import(): make it a require`);
 }
 makeCodeCache();
 
 /**
- * V8's code cache holds the bytecode of every function that has run, so it is made after one `run` and one
+ * V8's code cache holds the bytecode of every function that has run, so it is made after one `run`, `check` and
  * `redact` over a throwaway project, in production as in a container, with secrets from a platform store on
  * 127.0.0.1: the paths a start takes (CLI, configuration, the store's HTTP client, supervisor, redactor). Loading
  * the HTTP client is most of a start with a store: measured here, its cache takes ~100 ms off such a boot. Nothing
@@ -143,6 +161,7 @@ store.listen(0, '127.0.0.1', async () => {
   process.env.SINCH_SECRETS_URL = 'http://127.0.0.1:' + store.address().port + '/';
   process.env.SINCH_SECRETS_TOKEN = '${token}';
   await main(['run', ...${flags}, '--', process.execPath, '-e', '']);
+  await main(['check', ...${flags}]); // the command line through yargs
   await main(['redact', ...${flags}]);
   for (const [file, script] of scripts) require('node:fs').writeFileSync(file + '.cache', script.createCachedData());
   process.exit(0); // the store and the client's idle connection would keep us
@@ -154,7 +173,7 @@ store.listen(0, '127.0.0.1', async () => {
     });
     if (result.status !== 0) throw new Error(`making the code cache failed (exit ${result.status}): ${result.stderr}`);
     // Code, never data: a value or token the training saw must not be in them.
-    for (const file of ['dist/sinch-entrypoint.cjs.cache', 'dist/undici.cjs.cache']) {
+    for (const file of BUNDLES.map((bundle) => `${bundle}.cache`)) {
       const cache = readFileSync(file);
       if (cache.includes(value) || cache.includes(token)) throw new Error(`${file} holds a secret value`);
     }
