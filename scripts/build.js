@@ -28,12 +28,11 @@ export default (text, options) => /^[\\x20-\\x7e]*$/.test(text) ? text.length : 
 
 // Node built-in modules that a dependency loads when evaluated but needs only on paths we never take: each is
 // loaded at its first use instead. Measured cold on Node 20: node:crypto 5 ms (dotenv decrypts its "vault" files
-// with it), node:v8 3.5 ms (execa checks IPC input with it), node:assert 3.7 ms (yargs checks its invariants with
-// it on every parse: the checks are made here, and the module is loaded only to throw). Together ~12 ms of a boot.
+// with it), node:assert 3.7 ms (yargs checks its invariants with it on every parse: the checks are made here, and
+// the module is loaded only to throw).
 const lazy = (module, name) => `export const ${name} = (...args) => (real ??= require('${module}')).${name}(...args);`;
 const lazyBuiltins = [
   { importer: /dotenv[\\/]lib[\\/]main\.js$/, module: 'crypto', contents: lazy('crypto', 'createDecipheriv') },
-  { importer: /execa[\\/]lib[\\/]ipc[\\/]ipc-input\.js$/, module: 'node:v8', contents: lazy('node:v8', 'serialize') },
   {
     importer: /yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/,
     module: 'assert',
@@ -102,17 +101,14 @@ const applied = new Set();
 // code) reads a platform store, yargs parses a command line out of the plain form (src/command-line.ts).
 rmSync('dist', { recursive: true, force: true });
 const common = { bundle: true, format: 'cjs', platform: 'node', target: 'node20.19', legalComments: 'none', minify: true, logLevel: 'warning' };
-// yargs' and execa's ES module builds call createRequire(import.meta.url), which CommonJS spells with __filename.
-const importMetaUrl = {
-  define: { 'import.meta.url': '__importMetaUrl' },
-  banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-};
 await build({ ...common, entryPoints: ['undici'], outfile: 'dist/undici.cjs', plugins: [patchDependencies] });
 await build({
   ...common,
-  ...importMetaUrl,
   entryPoints: ['yargs'],
   outfile: 'dist/yargs.cjs',
+  // Its ES module build calls createRequire(import.meta.url), which CommonJS spells with __filename.
+  define: { 'import.meta.url': '__importMetaUrl' },
+  banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   // module.exports is the factory itself, as require('yargs') gives it: the main bundle imports it as Node imports
   // CommonJS from an ES module, where the default export is module.exports.
   footer: { js: 'module.exports = module.exports.default;' },
@@ -126,11 +122,7 @@ await build({
   external: ['@napi-rs/keyring', 'undici', 'yargs'],
   // import() of them becomes require(): a vm.Script has no module loader for import() to call.
   supported: { 'dynamic-import': false },
-  ...importMetaUrl,
-  define: {
-    ...importMetaUrl.define,
-    SINCH_ENTRYPOINT_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version),
-  },
+  define: { SINCH_ENTRYPOINT_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
   plugins: [lazyBuiltin, patchDependencies],
 });
 const stale = [...lazyBuiltins, ...patches].filter((change) => !applied.has(change));

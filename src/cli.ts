@@ -14,6 +14,7 @@ import { compileRedaction, createMatcher, createRedactor, type Redaction } from 
 import { planClients } from './sdk-clients.js';
 import { restoreEndingSignals, takeSignals } from './signals.js';
 import { quietStdioOnFirstUse, stderrBlocking } from './stdio.js';
+import { supervise } from './supervise.js';
 
 /** Runs one command line and resolves to the exit code to leave with. */
 export async function cli(argv: string[]): Promise<number> {
@@ -110,9 +111,6 @@ function compileSecrets(secrets: Secret[], args: GlobalArgs, log: Logger): Redac
 /** `run` (the default command): the function as our child with its configuration, both its outputs masked. */
 async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
   const stopTimeout = args['stop-timeout'];
-  // execa is the largest module on this path: its loading overlaps the configuration's reads.
-  const supervisor = import('./supervise.js');
-  supervisor.catch(() => undefined); // awaited below; a boot that fails first must not also fail on this
   // Until the redactor exists no secret is known, and our messages never carry a value.
   const bootLog = createLogger(process.stderr, logOptions(args));
   const resolved = await loadConfiguration(configureOptions(args), bootLog);
@@ -132,7 +130,6 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
     to.on('error', () => from.unpipe(to).resume());
   }
   const log = createLogger(stderr, logOptions(args)); // ours go through the same redactor as the child's stderr
-  const { supervise } = await supervisor;
   return supervise({
     command,
     args: commandArgs,
