@@ -14,7 +14,7 @@ import { compileRedaction, createMatcher, createRedactor, type Redaction } from 
 import { planClients } from './sdk-clients.js';
 import { restoreEndingSignals, takeSignals } from './signals.js';
 import { quietStdioOnFirstUse, stderrBlocking } from './stdio.js';
-import { supervise } from './supervise.js';
+import { supervise, type Outputs } from './supervise.js';
 
 /** Runs one command line and resolves to the exit code to leave with. */
 export async function cli(argv: string[]): Promise<number> {
@@ -120,25 +120,25 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
     ? { command: given[0]!, args: given.slice(1) }
     : deriveCommand(args.dir, resolved.runtime);
 
-  const redaction = compileSecrets([...resolved.secrets, ...(resolved.credentials ?? [])], args, bootLog);
   const options = { holdMs: args['hold-ms'], rawLimit: args['raw-limit'] };
-  const redactor = (): Transform => createRedactor(createMatcher(redaction, args.mask), options);
-  const [stdout, stderr] = [redactor(), redactor()];
-  for (const [from, to] of [[stdout, process.stdout], [stderr, process.stderr]] as const) {
-    from.pipe(to);
-    // A reader that went away (EPIPE: `| head`) is no reason to stop supervising: that output is dropped.
-    to.on('error', () => from.unpipe(to).resume());
-  }
-  const log = createLogger(stderr, logOptions(args)); // ours go through the same redactor as the child's stderr
+  const outputs = (): Outputs => {
+    const redaction = compileSecrets([...resolved.secrets, ...(resolved.credentials ?? [])], args, bootLog);
+    const redactor = (): Transform => createRedactor(createMatcher(redaction, args.mask), options);
+    const [stdout, stderr] = [redactor(), redactor()];
+    for (const [from, to] of [[stdout, process.stdout], [stderr, process.stderr]] as const) {
+      from.pipe(to);
+      // A reader that went away (EPIPE: `| head`) is no reason to stop supervising: that output is dropped.
+      to.on('error', () => from.unpipe(to).resume());
+    }
+    return { stdout, stderr, log: createLogger(stderr, logOptions(args)) }; // ours go through the child's stderr redactor
+  };
   return supervise({
     command,
     args: commandArgs,
     env: childEnvironment(resolved, process.env),
-    stdout,
-    stderr,
+    outputs,
     stopTimeoutMs: stopTimeout * 1000,
-    log,
     signals: takeSignals,
-    onStart: (pid) => log.notice(...bootLine(resolved, [command, ...commandArgs], pid)),
+    onStart: (pid, log) => log.notice(...bootLine(resolved, [command, ...commandArgs], pid)),
   });
 }

@@ -13,16 +13,25 @@ export interface SuperviseOptions {
   args: string[];
   /** The child's whole environment (not merged with ours again). */
   env: Record<string, string | undefined>;
-  /** Injected destinations (in `run`, the two redactors); supervise ends them and waits until they finish. */
-  stdout: Writable;
-  stderr: Writable;
+  /**
+   * Makes our outputs; called once, as soon as the child is spawned (or for the error that stops its spawn), so that
+   * building them (in `run`, compiling the secrets into two redactors) overlaps the child's start-up.
+   */
+  outputs: () => Outputs;
   /** After a SIGTERM/SIGINT, how long the child may take to stop before SIGKILL. */
   stopTimeoutMs: number;
-  log: Logger;
   /** Subscribes to the signals to forward and returns the release function: `takeSignals` from src/signals.ts. */
   signals: (handler: (signal: NodeJS.Signals) => void) => () => void;
-  /** Called as soon as the child runs (cli writes the boot line). */
-  onStart?: (pid: number) => void;
+  /** Called as soon as the child runs, with our outputs' logger (cli writes the boot line). */
+  onStart?: (pid: number, log: Logger) => void;
+}
+
+/** Where the child's output and our messages go; supervise ends both destinations and waits until they finish. */
+export interface Outputs {
+  stdout: Writable;
+  stderr: Writable;
+  /** Our messages, which must share the stderr destination's order. */
+  log: Logger;
 }
 
 /** After the child exits, how long its pipes may stay silent (held open by a descendant) before we stop reading. */
@@ -40,14 +49,12 @@ const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'];
 
 /** Runs the child to its end and resolves to our exit code (rules in src/exit-codes.ts); never rejects for the child. */
 export async function supervise(o: SuperviseOptions): Promise<number> {
-  if (process.pid === 1) {
-    o.log.notice('running as PID 1 without an init: orphaned grandchildren will not be reaped; put tini in front (see Dockerfile.example)');
-  }
   const env = withColour(o.env);
   const unfit = lookUp(o.command, env.PATH);
   if (unfit !== 0) {
-    o.log.error(`${unfit === ExitCode.notFound ? 'command not found' : 'command not executable'}: ${o.command}`);
-    await endAll(o);
+    const out = o.outputs();
+    out.log.error(`${unfit === ExitCode.notFound ? 'command not found' : 'command not executable'}: ${o.command}`);
+    await endAll(out);
     return unfit;
   }
   const [file, args] = withDeathSignal(o.command, o.args);
@@ -57,11 +64,16 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
   const cleanup = (): void => void child.kill('SIGTERM'); // we are exiting while it runs: an uncaught error
   process.on('exit', cleanup);
   child.once('exit', () => process.removeListener('exit', cleanup));
+  const out = o.outputs();
+  const { log } = out;
+  if (process.pid === 1) {
+    log.notice('running as PID 1 without an init: orphaned grandchildren will not be reaped; put tini in front (see Dockerfile.example)');
+  }
   // Same tick as the spawn, so no chunk is read before our destinations are attached; `end: false` because the
   // stderr destination also carries our own last message.
   const pipes = [child.stdout, child.stderr];
-  pipes[0].pipe(o.stdout, { end: false });
-  pipes[1].pipe(o.stderr, { end: false });
+  pipes[0].pipe(out.stdout, { end: false });
+  pipes[1].pipe(out.stderr, { end: false });
   const ended = Promise.all(pipes.map((pipe) => finished(pipe).catch(() => undefined)));
 
   const exited = new Promise<{ code: number; signal?: NodeJS.Signals | null; spawnError?: string }>((done) => {
@@ -83,14 +95,14 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
     }
     if (signal === 'SIGTERM' || signal === 'SIGINT') {
       if (stopping) {
-        o.log.warn(`second ${signal}: sending SIGKILL to the child now`);
+        log.warn(`second ${signal}: sending SIGKILL to the child now`);
         child.kill('SIGKILL');
         return;
       }
       stopping = true;
-      o.log.notice(`${signal}: stopping the child; SIGKILL in ${o.stopTimeoutMs / 1000} s`);
+      log.notice(`${signal}: stopping the child; SIGKILL in ${o.stopTimeoutMs / 1000} s`);
       killTimer = setTimeout(() => {
-        o.log.warn(`child still running ${o.stopTimeoutMs / 1000} s after ${signal}: sending SIGKILL`);
+        log.warn(`child still running ${o.stopTimeoutMs / 1000} s after ${signal}: sending SIGKILL`);
         child.kill('SIGKILL');
       }, o.stopTimeoutMs);
     }
@@ -98,17 +110,17 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
     if ((signal === 'SIGINT' || signal === 'SIGQUIT') && isatty(0)) return;
     child.kill(signal);
   });
-  if (child.pid !== undefined) o.onStart?.(child.pid);
+  if (child.pid !== undefined) o.onStart?.(child.pid, log);
 
   const { code, signal, spawnError } = await exited;
   clearTimeout(killTimer);
   // After a stop request (before or after the exit) a reader that does not take our output gets DRAIN_MAX_MS more.
   const patience = stopping ? Promise.race([stopRequested, unrefDelay(DRAIN_MAX_MS)]) : stopRequested;
-  await drain(pipes, ended, [o.stdout, o.stderr], o.log, patience);
-  if (spawnError) o.log.error(`cannot start ${o.command}: ${spawnError}`);
-  else o.log.notice(signal ? `child killed by ${signal} (exit ${code})` : `child exited with code ${code}`);
+  await drain(pipes, ended, [out.stdout, out.stderr], log, patience);
+  if (spawnError) log.error(`cannot start ${o.command}: ${spawnError}`);
+  else log.notice(signal ? `child killed by ${signal} (exit ${code})` : `child exited with code ${code}`);
   // Our own readers may be slow or stuck: a stop request then gives up on what they have not taken.
-  await Promise.race([endAll(o), patience.then(() => [o.stdout, o.stderr].forEach((w) => w.destroy()))]);
+  await Promise.race([endAll(out), patience.then(() => [out.stdout, out.stderr].forEach((w) => w.destroy()))]);
   release();
   return code;
 }
@@ -159,8 +171,8 @@ function unrefDelay(ms: number): Promise<void> {
 }
 
 /** Ends both destinations and waits until they have flushed everything (a redactor releases held bytes on end). */
-async function endAll(o: SuperviseOptions): Promise<void> {
-  await Promise.all([o.stdout, o.stderr].map((w) => finished(w.end()).catch(() => undefined)));
+async function endAll(out: Outputs): Promise<void> {
+  await Promise.all([out.stdout, out.stderr].map((w) => finished(w.end()).catch(() => undefined)));
 }
 
 /** 0 when `command` resolves as execvp would to an executable file; else 127 (nowhere) or 126 (found, not executable). */

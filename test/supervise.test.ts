@@ -18,7 +18,7 @@ async function superviseOnce(command: string, args: string[]): Promise<number> {
   const [stdout, stderr, logged] = [new PassThrough(), new PassThrough(), new PassThrough()];
   for (const stream of [stdout, stderr, logged]) stream.resume();
   return supervise({
-    command, args, env: process.env, stdout, stderr, stopTimeoutMs: 1000, log: createLogger(logged),
+    command, args, env: process.env, outputs: () => ({ stdout, stderr, log: createLogger(logged) }), stopTimeoutMs: 1000,
     signals: () => () => {}, // nothing is routed: these children are never signalled
   });
 }
