@@ -18,13 +18,19 @@ const apart = { undici: join(dist, 'undici.cjs'), yargs: join(dist, 'yargs.cjs')
  * file is then compiled as it would be without one. Adds the script to `scripts`.
  */
 function evaluate(file, require, cache, scripts) {
+  let source;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot load ${file} (${error.code}): run npm run build`);
+  }
   let cachedData;
   try {
     if (cache) cachedData = readFileSync(`${file}.cache`);
   } catch {
     // no cache (a build without one): compiled as usual
   }
-  const script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });
+  const script = new Script(Module.wrap(source), { filename: file, cachedData });
   scripts.set(file, script);
   const module = { exports: {} };
   script.runInThisContext()(module.exports, require, module, file, dirname(file));
@@ -53,7 +59,7 @@ if (require.main === module) {
   try {
     entry = load().main;
   } catch (error) {
-    process.stderr.write(`sinch-entrypoint: cannot load ${main} (${error.code ?? error.message}): run npm run build\n`);
+    process.stderr.write(`sinch-entrypoint: ${error.message}\n`);
     process.exit(70);
   }
   const done = entry(process.argv.slice(2)); // takes the signals before its first await

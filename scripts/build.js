@@ -1,4 +1,4 @@
-// Bundles src/main.ts into one CommonJS file, dist/sinch-entrypoint.cjs, and makes V8's code cache for it (cold start).
+// Bundles src/main.ts, undici and yargs into three CommonJS files in dist/, and makes V8's code cache for each (cold start).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -9,7 +9,7 @@ import { build } from 'esbuild';
 const BUNDLES = ['dist/sinch-entrypoint.cjs', 'dist/undici.cjs', 'dist/yargs.cjs'];
 
 // string-width (yargs lays out its help text with it, on every parse) compiles Unicode-property regexes and an
-// Intl.Segmenter when first evaluated: ~50 ms of every start, measured on Node 20. Our help text is printable
+// Intl.Segmenter when first evaluated: ~50 ms of every start that parses with yargs, measured on Node 20. Our help text is printable
 // ASCII, whose width is its length, so a stub answers that and loads the real module (esbuild wraps a require()d
 // ES module in a lazy initializer) only for other text.
 const lazyStringWidth = {
@@ -56,7 +56,7 @@ const lazyBuiltin = {
 
 // Patches to dependencies, each checked to still apply.
 // - yargs' factory guesses a version for --version by listing every directory from the cwd up to a package.json (the
-//   function's own, in a container): ~10 ms of every start, for a number we set ourselves. Start it with none.
+//   function's own, in a container): ~10 ms of every parse, for a number we set ourselves. Start it with none.
 // - Its platform shim reads process.stdout.columns when imported, and it lays out a command's help text as the
 //   command starts, to cache it for a help call we never make (~10 ms). Either makes process.stdout: that opens fd 1
 //   as a libuv pipe and sets O_NONBLOCK on a description shared with other processes, and `redact` writes fd 1 with

@@ -1,6 +1,8 @@
-// What the command line means: the commands and options as yargs declares them, and a quick parser for the start path.
+// The command line: commands and options as yargs declares them, a quick parser, usage errors that never echo a value.
+import { statSync } from 'node:fs';
 import type { Options } from 'yargs';
-import { directory, usageError, whole, within, MAX_TIMER_MS } from './flags.js';
+import { EntrypointError, ExitCode } from './exit-codes.js';
+import type { LoggerOptions } from './log.js';
 
 /** The package version, put in by the build (scripts/build.js). */
 declare const SINCH_ENTRYPOINT_VERSION: string;
@@ -31,6 +33,65 @@ export type Parsed =
   | { command: 'check'; args: CheckArgs }
   | { command: 'secrets'; action: SecretsAction; args: SecretsArgs };
 
+/** Node's timers fire at once for more than 2^31 - 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A yargs `coerce` for a number flag (declared as a string, so that yargs' own number parsing, which reads `--x=`
+ * as 0 and `0x10` as 16, never sees it) from `min` to `max`: anything else is exit 64, since a bad
+ * --min-secret-length read as NaN or 0 would switch masking off.
+ */
+export function within(flag: string, min: number, max = MAX_TIMER_MS, integer = false): (value: unknown) => number {
+  return (value) => {
+    const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+    if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+      throw new EntrypointError(`--${flag}: expected ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`, ExitCode.usage);
+    }
+    return n;
+  };
+}
+
+/** The same for a count of bytes. */
+export function whole(flag: string, min: number): (value: unknown) => number {
+  return within(flag, min, 2 ** 20, true);
+}
+
+/** --dir must name a directory: a typo would otherwise run with no configuration at all. */
+export function directory(dir: string): string {
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new EntrypointError(`--dir: not a directory: ${dir}`, ExitCode.usage);
+  return dir;
+}
+
+const COMMANDS = new Set(['run', 'redact', 'check', 'secrets']);
+
+/** yargs' complaint as exit 64, never echoing a stray argument: it may be a value typed in the wrong place. */
+export function usageError(message: string, argv: string[]): EntrypointError {
+  const choices = /Argument: ([\w-]+), Given: .*, Choices: (.*)$/s.exec(message);
+  if (choices) return new EntrypointError(`--${choices[1]}: expected one of ${choices[2]!.replace(/"/g, '')}`, ExitCode.usage);
+  const unknown = /^Unknown arguments?: (.*)$/.exec(message);
+  if (!unknown) return new EntrypointError(message.replace(/\s*\n\s*/g, ' '), ExitCode.usage);
+  const ours = ourArgs(argv);
+  const flags = unknown[1]!.split(', ').filter((name) => ours.some((a) => a === `--${name}` || a.startsWith(`--${name}=`)));
+  const what = flags.length > 0 ? `unknown option ${flags.map((f) => `--${f}`).join(', ')}` : 'unexpected arguments (not shown)';
+  // A command given without `--` (Docker's CMD after an ENTRYPOINT that lacks it) lands here too.
+  const running = !COMMANDS.has(ours.find((a) => !a.startsWith('-')) ?? 'run') || ours[0] === 'run';
+  const hint = running && !argv.includes('--') ? '; put the command to run after --' : '; see --help';
+  return new EntrypointError(what + hint, ExitCode.usage);
+}
+
+/** --quiet and --log-format read from argv itself, for the errors that come before or from parsing it. */
+export function logOptionsIn(argv: string[]): LoggerOptions {
+  const ours = ourArgs(argv);
+  const at = ours.findIndex((a) => a === '--log-format' || a.startsWith('--log-format='));
+  const format = at < 0 ? undefined : ours[at]!.includes('=') ? ours[at]!.split('=')[1] : ours[at + 1];
+  return { quiet: ours.includes('--quiet'), format: format === 'json' ? 'json' : 'text' };
+}
+
+/** Our part of the command line: everything before the first `--`. */
+function ourArgs(argv: string[]): string[] {
+  return argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+}
+
 const GLOBAL_OPTIONS = {
   dir: { type: 'string', requiresArg: true, default: '.', coerce: directory, describe: 'Project directory (sinch.json, .env)' },
   mask: { type: 'string', requiresArg: true, default: '***', describe: 'Mask text; {name} expands to the secret key' },
@@ -57,7 +118,7 @@ export async function parseCommandLine(argv: string[]): Promise<Parsed> {
 
 /**
  * `run` and `redact` in their plain form, parsed without yargs: loading it, declaring the commands and parsing took
- * ~14 ms of a ~40 ms boot, which alone broke the boot bar (README). Plain form: the command word (none means run),
+ * ~14 ms of every start, which alone broke the boot bar (README). Plain form: the command word (none means run),
  * each option at most once as `--name value` or `--name=value` (a boolean bare), then, for run, `--` and the child's
  * command. Anything else (help, other commands, negations, aliases, a value yargs might read another way, a value a
  * check rejects) gives undefined and goes to yargs, which owns every message. A test checks that both agree.
@@ -71,7 +132,7 @@ export function quickParse(argv: string[]): Parsed | undefined {
   const given = new Map<string, string | boolean>();
   for (let i = ours[0] === command ? 1 : 0; i < ours.length; i++) {
     const [, name, inline] = /^--([a-z][a-z-]*[a-z])(?:=(.*))?$/s.exec(ours[i]!) ?? [];
-    const option = name === undefined || given.has(name) ? undefined : table[name];
+    const option = name === undefined || given.has(name) || !Object.hasOwn(table, name) ? undefined : table[name];
     if (option === undefined) return undefined;
     if (option.type === 'boolean') {
       if (inline !== undefined) return undefined;

@@ -1,12 +1,10 @@
 // Runs the user's function as our child and stays in front of it as an init would: pipes, signals, grace, exit code.
-import { spawn } from 'node:child_process';
-import { accessSync, constants as fs, existsSync, statSync } from 'node:fs';
-import { delimiter, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { isatty } from 'node:tty';
-import { ExitCode, exitCodeForChild, exitCodeForSpawnError } from './exit-codes.js';
+import { exitCodeForChild, exitCodeForSpawnError } from './exit-codes.js';
 import type { Logger } from './log.js';
+import { startChild, type Child } from './spawn.js';
 
 export interface SuperviseOptions {
   command: string;
@@ -44,31 +42,17 @@ const DRAIN_MAX_MS = 5000;
  */
 const IN_FLIGHT_BYTES = 1 << 20;
 
-/** Where util-linux's setpriv lives on Debian-based images (util-linux is essential there). */
-const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'];
-
 /** Runs the child to its end and resolves to our exit code (rules in src/exit-codes.ts); never rejects for the child. */
 export async function supervise(o: SuperviseOptions): Promise<number> {
-  const env = withColour(o.env);
-  const unfit = lookUp(o.command, env.PATH);
-  if (unfit !== 0) {
-    const out = o.outputs();
-    out.log.error(`${unfit === ExitCode.notFound ? 'command not found' : 'command not executable'}: ${o.command}`);
+  const started = startChild(o.command, o.args, o.env);
+  const out = openOutputs(o, 'child' in started ? started.child : undefined);
+  if (!('child' in started)) {
+    out.log.error(started.message);
     await endAll(out);
-    return unfit;
+    return started.code;
   }
-  const [file, args] = withDeathSignal(o.command, o.args);
-  // node:child_process, not execa: loading execa took ~11 ms of a ~25 ms boot overhead (bench/boot.ts), more than
-  // the whole margin of the boot bar, and of it we used only the spawn and its exit cleanup, which is the hook below.
-  const child = spawn(file, args, { env, stdio: ['inherit', 'pipe', 'pipe'] });
-  const cleanup = (): void => void child.kill('SIGTERM'); // we are exiting while it runs: an uncaught error
-  process.on('exit', cleanup);
-  child.once('exit', () => process.removeListener('exit', cleanup));
-  const out = o.outputs();
+  const { child } = started;
   const { log } = out;
-  if (process.pid === 1) {
-    log.notice('running as PID 1 without an init: orphaned grandchildren will not be reaped; put tini in front (see Dockerfile.example)');
-  }
   // Same tick as the spawn, so no chunk is read before our destinations are attached; `end: false` because the
   // stderr destination also carries our own last message.
   const pipes = [child.stdout, child.stderr];
@@ -78,8 +62,9 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
 
   const exited = new Promise<{ code: number; signal?: NodeJS.Signals | null; spawnError?: string }>((done) => {
     child.once('exit', (code, signal) => done({ code: exitCodeForChild(code, signal), signal }));
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      if (child.pid === undefined) done({ code: exitCodeForSpawnError(error.code), spawnError: error.code ?? error.message });
+    // `on`, not `once`: kill() reports a failure (EPERM) as an 'error' event too, and an unheard one would throw.
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      if (child.pid === undefined) done({ code: exitCodeForSpawnError(error.code), spawnError: error.code ?? 'unknown error' });
     });
   });
 
@@ -165,6 +150,21 @@ async function drain(pipes: Readable[], ended: Promise<unknown>, to: Writable[],
   }
 }
 
+/** Our outputs, made once the child is spawned (or could not be); if making them fails, the child does not outlive it. */
+function openOutputs(o: SuperviseOptions, child: Child | undefined): Outputs {
+  let out: Outputs;
+  try {
+    out = o.outputs();
+  } catch (error) {
+    child?.kill('SIGKILL');
+    throw error;
+  }
+  if (process.pid === 1) {
+    out.log.notice('running as PID 1 without an init: orphaned grandchildren will not be reaped; put tini in front (see Dockerfile.example)');
+  }
+  return out;
+}
+
 /** Resolves after `ms` without keeping the process alive for it. */
 function unrefDelay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
@@ -173,47 +173,4 @@ function unrefDelay(ms: number): Promise<void> {
 /** Ends both destinations and waits until they have flushed everything (a redactor releases held bytes on end). */
 async function endAll(out: Outputs): Promise<void> {
   await Promise.all([out.stdout, out.stderr].map((w) => finished(w.end()).catch(() => undefined)));
-}
-
-/** 0 when `command` resolves as execvp would to an executable file; else 127 (nowhere) or 126 (found, not executable). */
-function lookUp(command: string, path = '/bin:/usr/bin'): number {
-  // Relative entries (and a relative command) resolve against our working directory, which the child inherits.
-  const candidates = command.includes('/') ? [resolve(command)] : path.split(delimiter).map((dir) => resolve(dir, command));
-  let found = false;
-  for (const candidate of candidates) {
-    try {
-      const isFile = statSync(candidate).isFile();
-      found = true; // a directory or a file without x permission: 126, unless a later candidate fits
-      if (!isFile) continue;
-      accessSync(candidate, fs.X_OK);
-      return 0;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EACCES') found = true;
-    }
-  }
-  return found ? ExitCode.notExecutable : ExitCode.notFound;
-}
-
-/**
- * If we die, the child must not run on unsupervised. On an ordinary exit or an uncaught error, our 'exit' hook
- * SIGTERMs it. A hard death (SIGKILL, the OOM killer) runs no code of ours, and Node cannot set a parent-death
- * signal (prctl PR_SET_PDEATHSIG), but util-linux's setpriv can, then execs the command in place (same pid): the
- * kernel then SIGKILLs the child when we die. Without setpriv (macOS, Alpine without util-linux) the child is
- * orphaned; in a container it still dies with us, as the kernel kills a PID namespace whose PID 1 exits (we, or tini,
- * which exits when we do).
- */
-function withDeathSignal(command: string, args: string[]): [string, string[]] {
-  const setpriv = process.platform === 'linux' ? SETPRIV.find((p) => existsSync(p)) : undefined;
-  return setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, args];
-}
-
-/** Our output may be a terminal while the child's is a pipe to us: ask Node and .NET to keep colours, unless told not to. */
-function withColour(env: Record<string, string | undefined>): Record<string, string | undefined> {
-  // Both, or colour codes would land in the file one of them is redirected to.
-  if (!(isatty(1) && isatty(2)) || env.NO_COLOR) return env;
-  return {
-    ...env,
-    FORCE_COLOR: env.FORCE_COLOR ?? '1',
-    DOTNET_SYSTEM_CONSOLE_ALLOW_ANSI_COLOR_REDIRECTION: env.DOTNET_SYSTEM_CONSOLE_ALLOW_ANSI_COLOR_REDIRECTION ?? '1',
-  };
 }

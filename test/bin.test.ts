@@ -1,6 +1,9 @@
 // The bin as Node runs it: our bundles load with the code caches the build made for them.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { bin } from './helpers/entrypoint.js';
 
@@ -15,5 +18,20 @@ process.stdout.write(JSON.stringify([...scripts].map(([file, script]) => [file.s
     const result = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8', env: { PATH: process.env.PATH } });
     assert.equal(result.status, 0, result.stderr);
     assert.deepEqual(JSON.parse(result.stdout), [['sinch-entrypoint.cjs', false], ['undici.cjs', false], ['yargs.cjs', false]]);
+  });
+
+  it('a bundle missing from dist/ is one line naming it and exit 70, for the main bundle and for yargs\'', () => {
+    const root = mkdtempSync(join(tmpdir(), 'bin-'));
+    mkdirSync(join(root, 'bin'));
+    mkdirSync(join(root, 'dist'));
+    copyFileSync(bin, join(root, 'bin', 'sinch-entrypoint.cjs'));
+    const help = (): SpawnSyncReturns<string> => spawnSync(process.execPath, [join(root, 'bin', 'sinch-entrypoint.cjs'), '--help'], { encoding: 'utf8', cwd: root });
+    const none = help();
+    assert.equal(none.status, 70);
+    assert.equal(none.stderr, `sinch-entrypoint: cannot load ${join(root, 'dist', 'sinch-entrypoint.cjs')} (ENOENT): run npm run build\n`);
+    for (const file of ['sinch-entrypoint.cjs', 'sinch-entrypoint.cjs.cache']) copyFileSync(join(dirname(bin), '..', 'dist', file), join(root, 'dist', file));
+    const noYargs = help();
+    assert.equal(noYargs.status, 70);
+    assert.equal(noYargs.stderr, `sinch-entrypoint: error: internal error: cannot load ${join(root, 'dist', 'yargs.cjs')} (ENOENT): run npm run build\n`);
   });
 });

@@ -13,7 +13,7 @@ const { parseWithYargs, quickParse } = await import('../src/command-line.js');
 const dir = mkdtempSync(join(tmpdir(), 'command-line-'));
 const NAMES = ['dir', 'mask', 'min-secret-length', 'hold-ms', 'raw-limit', 'quiet', 'log-format', 'environment', 'secrets-dir', 'allow-missing', 'secrets-timeout', 'stop-timeout'];
 const VALUES = ['0', '5', '50', '1.5', '-1', '', 'abc', '0x10', '1e3', '2147483648', 'text', 'json', 'xml', '***', '[{name}]', 'a=b', '.', dir, '/nonexistent', 'production', 'false', '--'];
-const OTHERS = ['run', 'redact', 'check', '--no-quiet', '--holdMs', '--bogus', '-q', 'node', 'true', '--quiet=true', '--dir.x'];
+const OTHERS = ['run', 'redact', 'check', '--no-quiet', '--holdMs', '--bogus', '-q', 'node', 'true', '--quiet=true', '--dir.x', '--constructor', '--tostring'];
 
 /** yargs' reading of `argv`, or the message of the usage error it gives. */
 async function viaYargs(argv: string[]): Promise<unknown> {
@@ -52,7 +52,7 @@ describe('quickParse', () => {
       ['--quiet', 'false', '--', 'x'], ['--holdMs', '5', '--', 'x'], ['--hold-ms', '5', '--hold-ms', '6', '--', 'x'],
       ['--hold-ms', '-1', '--', 'x'], ['--hold-ms=', '--', 'x'], ['--hold-ms', '--', 'x'], ['--log-format', 'xml', '--', 'x'],
       ['--dir', '/nonexistent', '--', 'x'], ['--stop-timeout', '1e12', '--', 'x'], ['node', 'index.js'], ['redact', '--stop-timeout', '5'],
-      ['redact', '--', 'x'], ['run', 'run', '--', 'x'], ['-q', '--', 'x'],
+      ['redact', '--', 'x'], ['run', 'run', '--', 'x'], ['-q', '--', 'x'], ['--constructor', 'x', '--', 'node'],
     ]) {
       assert.equal(quickParse(argv), undefined, JSON.stringify(argv));
     }

@@ -1,7 +1,8 @@
 // The supervisor with real children: exit codes, signal forwarding, grace period, draining, PID 1, colours.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
@@ -68,6 +69,23 @@ describe('exit codes', () => {
     assert.equal(result.code, 126);
     assert.match(result.stderr, /command not executable: \.\/script\.sh/);
     assert.doesNotMatch(result.stdout, /never/);
+  });
+
+  it('a secret no environment variable can carry is named, never shown: NUL (78), over 128 KiB (E2BIG, 126)', async () => {
+    const dir = project({ secrets: ['CUT_KEY', 'BIG_KEY'] });
+    const mounted = mkdtempSync(join(tmpdir(), 'mounted-'));
+    writeFileSync(join(mounted, 'CUT_KEY'), 'sk_live_before_nul\0after_nul');
+    writeFileSync(join(mounted, 'BIG_KEY'), 'sk_live_big_'.padEnd(200 * 1024, 'x'));
+    const cut = await run(['--secrets-dir', mounted, '--', node, '-e', 'console.log("started")'], { dir });
+    assert.equal(cut.code, 78);
+    assert.match(cut.stderr, /^sinch-entrypoint: error: CUT_KEY: a NUL byte in the value/m);
+    writeFileSync(join(mounted, 'CUT_KEY'), 'sk_live_no_nul_now');
+    const big = await run(['--secrets-dir', mounted, '--', node, '-e', 'console.log("started")'], { dir });
+    assert.equal(big.code, 126);
+    assert.match(big.stderr, /^sinch-entrypoint: error: cannot start .*node: E2BIG$/m);
+    for (const { stdout, stderr } of [cut, big]) {
+      assert.doesNotMatch(stdout + stderr, /sk_live|after_nul|started/);
+    }
   });
 });
 

@@ -1,0 +1,79 @@
+// Starts the child as execvp would find it, tied to our life, with colours kept; a failure is told by its errno alone.
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { accessSync, constants as fs, existsSync, statSync } from 'node:fs';
+import { delimiter, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { isatty } from 'node:tty';
+import { ExitCode, exitCodeForSpawnError } from './exit-codes.js';
+
+/** Where util-linux's setpriv lives on Debian-based images (util-linux is essential there). */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'];
+
+export type Child = ChildProcessByStdio<null, Readable, Readable>;
+
+/** A running child (stdin ours, stdout and stderr piped to us), or the exit code and message of why it could not start. */
+export type Started = { child: Child } | { code: number; message: string };
+
+/** Starts `command` with exactly `env`; never throws, and never puts a value of `env` in its message. */
+export function startChild(command: string, args: string[], env: Record<string, string | undefined>): Started {
+  const unfit = lookUp(command, env.PATH);
+  if (unfit !== 0) return { code: unfit, message: `${unfit === ExitCode.notFound ? 'command not found' : 'command not executable'}: ${command}` };
+  const [file, argv] = withDeathSignal(command, args);
+  let child: Child;
+  try {
+    // node:child_process, not execa: loading execa took ~11 ms of every start (bench/boot.ts), more than the boot
+    // bar's margin, and we used only its spawn and its exit cleanup, which is the hook below.
+    child = spawn(file, argv, { env: withColour(env), stdio: ['inherit', 'pipe', 'pipe'] });
+  } catch (error) {
+    // E2BIG (a value over 128 KiB), or Node's own refusal, whose message would quote the value at fault.
+    const errno = (error as NodeJS.ErrnoException).code;
+    return { code: exitCodeForSpawnError(errno), message: `cannot start ${command}: ${errno ?? 'refused'}` };
+  }
+  const cleanup = (): void => void child.kill('SIGTERM'); // we exit while it runs: an uncaught error of ours
+  process.on('exit', cleanup);
+  child.once('exit', () => process.removeListener('exit', cleanup));
+  return { child };
+}
+
+/** 0 when `command` resolves as execvp would to an executable file; else 127 (nowhere) or 126 (found, not executable). */
+function lookUp(command: string, path = '/bin:/usr/bin'): number {
+  // Relative entries (and a relative command) resolve against our working directory, which the child inherits.
+  const candidates = command.includes('/') ? [resolve(command)] : path.split(delimiter).map((dir) => resolve(dir, command));
+  let found = false;
+  for (const candidate of candidates) {
+    try {
+      const isFile = statSync(candidate).isFile();
+      found = true; // a directory or a file without x permission: 126, unless a later candidate fits
+      if (!isFile) continue;
+      accessSync(candidate, fs.X_OK);
+      return 0;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EACCES') found = true;
+    }
+  }
+  return found ? ExitCode.notExecutable : ExitCode.notFound;
+}
+
+/**
+ * If we die, the child must not run on unsupervised. On an ordinary exit or an uncaught error, our 'exit' hook
+ * SIGTERMs it. A hard death (SIGKILL, the OOM killer) runs no code of ours, and Node cannot set a parent-death
+ * signal (prctl PR_SET_PDEATHSIG), but util-linux's setpriv can, then execs the command in place (same pid): the
+ * kernel then SIGKILLs the child when we die. Without setpriv (macOS, Alpine without util-linux) the child is
+ * orphaned; in a container it still dies with us, as the kernel kills a PID namespace whose PID 1 exits (we, or tini,
+ * which exits when we do).
+ */
+function withDeathSignal(command: string, args: string[]): [string, string[]] {
+  const setpriv = process.platform === 'linux' ? SETPRIV.find((p) => existsSync(p)) : undefined;
+  return setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, args];
+}
+
+/** Our output may be a terminal while the child's is a pipe to us: ask Node and .NET to keep colours, unless told not to. */
+function withColour(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  // Both, or colour codes would land in the file one of them is redirected to.
+  if (!(isatty(1) && isatty(2)) || env.NO_COLOR) return env;
+  return {
+    ...env,
+    FORCE_COLOR: env.FORCE_COLOR ?? '1',
+    DOTNET_SYSTEM_CONSOLE_ALLOW_ANSI_COLOR_REDIRECTION: env.DOTNET_SYSTEM_CONSOLE_ALLOW_ANSI_COLOR_REDIRECTION ?? '1',
+  };
+}
