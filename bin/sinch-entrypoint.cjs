@@ -18,19 +18,18 @@ const apart = { undici: join(dist, 'undici.cjs'), yargs: join(dist, 'yargs.cjs')
  * file is then compiled as it would be without one. Adds the script to `scripts`.
  */
 function evaluate(file, require, cache, scripts) {
-  let source;
-  try {
-    source = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new Error(`cannot load ${file} (${error.code}): run npm run build`);
-  }
   let cachedData;
   try {
     if (cache) cachedData = readFileSync(`${file}.cache`);
   } catch {
     // no cache (a build without one): compiled as usual
   }
-  const script = new Script(Module.wrap(source), { filename: file, cachedData });
+  let script;
+  try {
+    script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });
+  } catch (error) {
+    throw new Error(`cannot load ${file} (${error.code ?? error.message}): run npm run build`);
+  }
   scripts.set(file, script);
   const module = { exports: {} };
   script.runInThisContext()(module.exports, require, module, file, dirname(file));

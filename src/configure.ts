@@ -123,9 +123,5 @@ export function bootLine(r: Resolved, command: string[], pid: number): [string, 
 export function childEnvironment(r: Resolved, env: NodeJS.ProcessEnv): Record<string, string | undefined> {
   const { SINCH_SECRETS_URL: _url, SINCH_SECRETS_TOKEN: _token, SINCH_SECRETS_TOKEN_FILE: _file, ...inherited } = env;
   const secrets = Object.fromEntries(r.secrets.map((s) => [s.name, s.value]));
-  const child = { ...inherited, ...r.variables, ...secrets, ...modeEnvironment(r.environment) };
-  // The kernel passes each variable as a NUL-terminated string (and Node's refusal would quote the value).
-  const cut = Object.keys(child).filter((key) => child[key]?.includes('\0'));
-  if (cut.length > 0) throw new EntrypointError(`${cut.join(', ')}: a NUL byte in the value, which no environment variable can carry`, ExitCode.config);
-  return child;
+  return { ...inherited, ...r.variables, ...secrets, ...modeEnvironment(r.environment) };
 }

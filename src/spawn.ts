@@ -14,24 +14,41 @@ export type Child = ChildProcessByStdio<null, Readable, Readable>;
 /** A running child (stdin ours, stdout and stderr piped to us), or the exit code and message of why it could not start. */
 export type Started = { child: Child } | { code: number; message: string };
 
+/** Children running now, for the one 'exit' hook that SIGTERMs them if we exit first (an uncaught error of ours). */
+const running = new Set<Child>();
+const stopRunning = (): void => running.forEach((child) => child.kill('SIGTERM'));
+
 /** Starts `command` with exactly `env`; never throws, and never puts a value of `env` in its message. */
 export function startChild(command: string, args: string[], env: Record<string, string | undefined>): Started {
+  // The kernel passes each variable as a NUL-terminated string (and Node's refusal would quote the value).
+  const cut = Object.keys(env).filter((key) => env[key]?.includes('\0'));
+  if (cut.length > 0) return { code: ExitCode.config, message: `${cut.join(', ')}: a NUL byte in the value, which no environment variable can carry` };
   const unfit = lookUp(command, env.PATH);
   if (unfit !== 0) return { code: unfit, message: `${unfit === ExitCode.notFound ? 'command not found' : 'command not executable'}: ${command}` };
   const [file, argv] = withDeathSignal(command, args);
   let child: Child;
   try {
     // node:child_process, not execa: loading execa took ~11 ms of every start (bench/boot.ts), more than the boot
-    // bar's margin, and we used only its spawn and its exit cleanup, which is the hook below.
+    // bar's margin, and we used only its spawn and its exit cleanup, which is the 'exit' hook above.
     child = spawn(file, argv, { env: withColour(env), stdio: ['inherit', 'pipe', 'pipe'] });
   } catch (error) {
     // E2BIG (a value over 128 KiB), or Node's own refusal, whose message would quote the value at fault.
     const errno = (error as NodeJS.ErrnoException).code;
     return { code: exitCodeForSpawnError(errno), message: `cannot start ${command}: ${errno ?? 'refused'}` };
   }
-  const cleanup = (): void => void child.kill('SIGTERM'); // we exit while it runs: an uncaught error of ours
-  process.on('exit', cleanup);
-  child.once('exit', () => process.removeListener('exit', cleanup));
+  if (!child.stdout || !child.stderr) {
+    // EMFILE or ENFILE: Node made no pipes, and reports the error on the next tick.
+    child.on('error', () => undefined);
+    return { code: ExitCode.notExecutable, message: `cannot start ${command}: no file descriptor left for its pipes` };
+  }
+  if (running.size === 0) process.on('exit', stopRunning);
+  running.add(child);
+  const gone = (): void => {
+    running.delete(child);
+    if (running.size === 0) process.removeListener('exit', stopRunning);
+  };
+  child.once('exit', gone);
+  child.on('error', () => child.pid === undefined && gone()); // never started: no 'exit' follows
   return { child };
 }
 

@@ -156,6 +156,7 @@ function openOutputs(o: SuperviseOptions, child: Child | undefined): Outputs {
   try {
     out = o.outputs();
   } catch (error) {
+    child?.on('error', () => undefined); // a spawn error still queued would otherwise throw, unheard
     child?.kill('SIGKILL');
     throw error;
   }

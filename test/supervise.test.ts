@@ -25,12 +25,15 @@ async function superviseOnce(command: string, args: string[]): Promise<number> {
 }
 
 describe('exit codes', () => {
-  it('passes every code 0..255 through', { timeout: 60_000 }, async () => {
+  it('passes every code 0..255 through, 32 children at a time, with one exit hook for them all', { timeout: 60_000 }, async () => {
+    const hooks = process.listenerCount('exit');
     const codes = Array.from({ length: 256 }, (_, i) => i);
     for (let i = 0; i < codes.length; i += 32) {
       const batch = codes.slice(i, i + 32);
-      const got = await Promise.all(batch.map((code) => superviseOnce('sh', ['-c', `exit ${code}`])));
-      assert.deepEqual(got, batch);
+      const running = batch.map((code) => superviseOnce('sh', ['-c', `exit ${code}`]));
+      assert.equal(process.listenerCount('exit'), hooks + 1);
+      assert.deepEqual(await Promise.all(running), batch);
+      assert.equal(process.listenerCount('exit'), hooks);
     }
   });
 
