@@ -9,6 +9,7 @@ import { ExitCode, exitCodeForSpawnError } from './exit-codes.js';
 /** Where util-linux's setpriv lives on Debian-based images (util-linux is essential there). */
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'];
 
+/** The child as started: stdin shared with us, stdout and stderr pipes to us. */
 export type Child = ChildProcessByStdio<null, Readable, Readable>;
 
 /** A running child (stdin ours, stdout and stderr piped to us), or the exit code and message of why it could not start. */
