@@ -29,8 +29,8 @@ export function startChild(command: string, args: string[], env: Record<string, 
   const [file, argv] = withDeathSignal(command, args);
   let child: Child;
   try {
-    // node:child_process, not execa: loading execa took ~11 ms of every start (bench/boot.ts), more than the boot
-    // bar's margin, and we used only its spawn and its exit cleanup, which is the 'exit' hook above.
+    // node:child_process, not execa: loading execa took ~11 ms of every start (time to the spawn, medians of 25),
+    // more than the boot bar's margin, and we used only its spawn and its exit cleanup (the 'exit' hook above).
     child = spawn(file, argv, { env: withColour(env), stdio: ['inherit', 'pipe', 'pipe'] });
   } catch (error) {
     // E2BIG (a value over 128 KiB), or Node's own refusal, whose message would quote the value at fault.
