@@ -1,6 +1,6 @@
 // npm run bench:boot: time to the child's first output line under the entrypoint, side by side with the bare child.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -39,15 +39,21 @@ const commands: Record<string, string[]> = {
   'spawn + pipe': [join(root, 'bench', 'relay.cjs'), 'node', noop],
   entrypoint: [bin, '--environment', 'production', '--', 'node', noop],
 };
+// The same bin and bundles without their code caches: a start under a Node other than the one that made them.
+const uncached = mkdtempSync(join(tmpdir(), 'boot-bench-uncached-'));
+cpSync(join(root, 'bin'), join(uncached, 'bin'), { recursive: true });
+cpSync(join(root, 'dist'), join(uncached, 'dist'), { recursive: true, filter: (file) => !file.endsWith('.cache') });
+commands['entrypoint, no cache'] = [join(uncached, 'bin', 'sinch-entrypoint.cjs'), ...commands.entrypoint!.slice(1)];
 const times: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
 // Interleaved, so drift in machine load hits every column alike; one warm-up each for the page cache.
 for (const args of Object.values(commands)) await firstLine('node', args);
 for (let i = 0; i < runs; i++) for (const [name, args] of Object.entries(commands)) times[name]!.push(await firstLine('node', args));
 rmSync(project, { recursive: true, force: true });
+rmSync(uncached, { recursive: true, force: true });
 
 const bare = median(times['node noop.js']!);
 const ratio = median(times.entrypoint!) / bare;
-const row = (cells: (string | number)[]): void => console.log(cells.map((c) => String(c).padStart(14)).join(''));
+const row = (cells: (string | number)[]): void => console.log(cells.map((c, i) => (i === 0 ? String(c).padEnd(22) : String(c).padStart(10))).join(''));
 console.log(`Boot: spawn to the child's first stdout line, median of ${runs} interleaved runs (ms)`);
 row(['', 'median', 'min', 'max', 'ratio']);
 for (const [name, ms] of Object.entries(times)) row([name, median(ms).toFixed(1), Math.min(...ms).toFixed(1), Math.max(...ms).toFixed(1), `${(median(ms) / bare).toFixed(2)}x`]);

@@ -12,18 +12,36 @@ const main = join(dist, 'sinch-entrypoint.cjs');
 const apart = { undici: join(dist, 'undici.cjs'), yargs: join(dist, 'yargs.cjs') };
 
 /**
- * Evaluates `file` as Node would a CommonJS file, but through a vm.Script that can take V8's code cache (`file`.cache
+ * What a code cache is valid for: the very Node that made it, with the same flags. V8 checks only its own version
+ * and flags, and every Node 20 release reports V8 11.3.244.8 while their embedded builtins differ: a cache packed
+ * under 20.20.2 is accepted by 20.19.5 and crashes it (SIGSEGV, or "Promise.all is not a function"). So each cache
+ * starts with this line, and one made by anything else is not given to V8 at all.
+ */
+function cacheKey() {
+  const { version, arch, platform, versions, execArgv, env } = process;
+  return `sinch-entrypoint code cache 1 ${version} ${platform}-${arch} v8-${versions.v8} ${JSON.stringify(execArgv)} ${JSON.stringify(env.NODE_OPTIONS ?? '')}\n`;
+}
+
+/** The V8 data of `file`.cache when that cache was made by this very Node (cacheKey), else undefined. */
+function readCache(file) {
+  let cache;
+  try {
+    cache = readFileSync(`${file}.cache`);
+  } catch {
+    return undefined; // none (a build or an install that made none): compiled as usual
+  }
+  const key = Buffer.from(cacheKey());
+  return cache.length > key.length && key.equals(cache.subarray(0, key.length)) ? cache.subarray(key.length) : undefined;
+}
+
+/**
+ * Evaluates `file` as Node would a CommonJS file, but through a vm.Script that can take V8's code cache (readCache,
  * when `cache`): compiling our JavaScript was a third of our start-up, and Node 20 has no compile cache of its own
- * (module.enableCompileCache arrived in Node 22). A cache from another V8 or other flags is rejected by V8, and the
- * file is then compiled as it would be without one. Adds the script to `scripts`.
+ * (module.enableCompileCache arrived in Node 22). Without a matching cache the file is compiled as usual: a slower
+ * start, nothing else. Adds the script to `scripts`.
  */
 function evaluate(file, require, cache, scripts) {
-  let cachedData;
-  try {
-    if (cache) cachedData = readFileSync(`${file}.cache`);
-  } catch {
-    // no cache (a build without one): compiled as usual
-  }
+  const cachedData = cache ? readCache(file) : undefined;
   let script;
   try {
     script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });
@@ -68,4 +86,4 @@ if (require.main === module) {
   });
 }
 
-module.exports = { load };
+module.exports = { load, cacheKey, readCache };

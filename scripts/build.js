@@ -1,9 +1,7 @@
 // Bundles src/main.ts, undici and yargs into three CommonJS files in dist/, and makes V8's code cache for each (cold start).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 const BUNDLES = ['dist/sinch-entrypoint.cjs', 'dist/undici.cjs', 'dist/yargs.cjs'];
@@ -131,45 +129,7 @@ if (stale.length > 0) throw new Error(`no longer applied: ${stale.map((c) => c.m
 for (const file of BUNDLES) {
   if (/\bimport\(/.test(readFileSync(file, 'utf8'))) throw new Error(`${file} calls import(): make it a require`);
 }
-makeCodeCache();
-
-/**
- * V8's code cache holds the bytecode of every function that has run, so it is made after one `run`, `check` and
- * `redact` over a throwaway project, in production as in a container, with secrets from a platform store on
- * 127.0.0.1: the paths a start takes (CLI, configuration, the store's HTTP client, supervisor, redactor). Loading
- * the HTTP client is most of a start with a store: measured here, its cache takes ~100 ms off such a boot. Nothing
- * of the machine's own (its mounted secrets, its HOME) is read.
- */
-function makeCodeCache() {
-  const dir = mkdtempSync(join(tmpdir(), 'sinch-entrypoint-build-'));
-  const [value, token] = ['build-secret-value-0123456789', 'build-store-token-9876543210'];
-  try {
-    writeFileSync(join(dir, '.env'), 'BUILD_SECRET=\n');
-    const flags = JSON.stringify(['--quiet', '--environment', 'production', '--dir', dir, '--secrets-dir', dir]);
-    const trainer = `const { load } = require(${JSON.stringify(resolve('bin/sinch-entrypoint.cjs'))});
-const { main, scripts } = load({ cache: false });
-const store = require('node:http').createServer((request, response) => response.end(JSON.stringify({ secrets: { BUILD_SECRET: '${value}' } })));
-store.listen(0, '127.0.0.1', async () => {
-  process.env.SINCH_SECRETS_URL = 'http://127.0.0.1:' + store.address().port + '/';
-  process.env.SINCH_SECRETS_TOKEN = '${token}';
-  await main(['run', ...${flags}, '--', process.execPath, '-e', '']);
-  await main(['check', ...${flags}]); // the command line through yargs
-  await main(['redact', ...${flags}]);
-  for (const [file, script] of scripts) require('node:fs').writeFileSync(file + '.cache', script.createCachedData());
-  process.exit(0); // the store and the client's idle connection would keep us
-});`;
-    const result = spawnSync(process.execPath, ['-e', trainer], {
-      input: `a line with ${value}\n`,
-      env: { PATH: process.env.PATH, HOME: dir },
-      encoding: 'utf8',
-    });
-    if (result.status !== 0) throw new Error(`making the code cache failed (exit ${result.status}): ${result.stderr}`);
-    // Code, never data: a value or token the training saw must not be in them.
-    for (const file of BUNDLES.map((bundle) => `${bundle}.cache`)) {
-      const cache = readFileSync(file);
-      if (cache.includes(value) || cache.includes(token)) throw new Error(`${file} holds a secret value`);
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+// V8's code cache for this Node (scripts/code-cache.cjs, which the package's postinstall runs again under the
+// installing Node).
+const cache = spawnSync(process.execPath, ['scripts/code-cache.cjs'], { stdio: 'inherit' });
+if (cache.status !== 0) process.exit(1);

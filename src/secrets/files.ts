@@ -89,5 +89,8 @@ function changing(dir: string): EntrypointError {
 }
 
 function unreadable(path: string, error: unknown): EntrypointError {
-  return new EntrypointError(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, ExitCode.config);
+  const code = (error as NodeJS.ErrnoException).code ?? 'error';
+  // The usual case in an image: secrets mounted root-owned, mode 0400, for a function that runs as `node`.
+  const fix = code === 'EACCES' && process.getuid ? `: uid ${process.getuid()} (gid ${process.getgid!()}) needs read access to it (mount it owned by that uid or readable by that gid: Kubernetes fsGroup, a --secret's uid=)` : '';
+  return new EntrypointError(`${path}: cannot be read (${code})${fix}`, ExitCode.config);
 }

@@ -1,12 +1,13 @@
 // Mounted secret files on real directories, including the Kubernetes `..data` symlink layout under rotation.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { execa } from 'execa';
 import { EntrypointError } from '../../src/exit-codes.js';
 import { filesSource, secretsDir } from '../../src/secrets/files.js';
+import { bin } from '../helpers/entrypoint.js';
 
 function dir(files: Record<string, string> = {}): string {
   const d = mkdtempSync(join(tmpdir(), 'secrets-'));
@@ -69,4 +70,25 @@ test('--secrets-dir must exist; without it /run/secrets is used only when presen
   assert.equal(secretsDir(d), d);
   assert.throws(() => secretsDir(join(d, 'nope')), (e: unknown) => e instanceof EntrypointError && e.exitCode === 78 && /no such directory/.test(e.message));
   assert.equal(secretsDir(undefined), existsSync('/run/secrets') ? '/run/secrets' : undefined);
+});
+
+test('a root-owned 0400 file read as another uid (an image run as `node`): exit 78 naming the file and the uid that needs access', async (t) => {
+  if (process.getuid!() !== 0) return t.skip('needs root to make a file another uid cannot read');
+  const d = mkdtempSync(join(tmpdir(), 'secrets-eacces-'));
+  chmodSync(d, 0o755);
+  writeFileSync(join(d, 'STRIPE_SECRET_KEY'), 'sk_live_unreadable_0123456789\n', { mode: 0o400 });
+  const project = mkdtempSync(join(tmpdir(), 'secrets-eacces-project-'));
+  chmodSync(project, 0o755);
+  writeFileSync(join(project, 'sinch.json'), '{}');
+  writeFileSync(join(project, '.env'), 'STRIPE_SECRET_KEY=\n');
+  const result = await execa('setpriv', ['--reuid=1000', '--regid=1000', '--clear-groups', process.execPath, bin, '--quiet', '--environment', 'production', '--secrets-dir', d, '--dir', project, '--', 'true'], {
+    reject: false,
+    env: { PATH: process.env.PATH, HOME: project },
+    extendEnv: false,
+  });
+  assert.equal(result.exitCode, 78);
+  assert.equal(
+    result.stderr,
+    `sinch-entrypoint: error: ${join(d, 'STRIPE_SECRET_KEY')}: cannot be read (EACCES): uid 1000 (gid 1000) needs read access to it (mount it owned by that uid or readable by that gid: Kubernetes fsGroup, a --secret's uid=)`,
+  );
 });
