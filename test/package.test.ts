@@ -55,6 +55,19 @@ const cacheKey = (pkg: string): string => {
   return cache.subarray(0, cache.indexOf(0x0a)).toString('latin1');
 };
 
+describe('installed from a git URL', () => {
+  // npm clones the committed tree (HEAD: CI's clean clone), installs its build tools and runs `prepare` to build it.
+  const skip = existsSync(join(root, '.git')) ? false : 'not a git checkout';
+  it('npm builds it from the clone, and the installed bin runs, masks and checks', { skip, timeout: 170_000 }, () => {
+    const work = mkdtempSync(join(tmpdir(), 'package-git-'));
+    execFileSync('npm', ['install', '--prefix', work, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', `git+file://${root}`], { cwd: work, encoding: 'utf8' });
+    const pkg = join(work, 'node_modules', 'sinch-entrypoint');
+    assert.ok(existsSync(join(pkg, 'dist', 'sinch-entrypoint.cjs')), 'prepare built dist/');
+    assert.ok(!existsSync(join(pkg, 'src')), 'only the files the package lists');
+    commands(process.execPath, pkg);
+  });
+});
+
 describe('the packed package under other Node releases', () => {
   const missing = releases.filter((release) => !existsSync(join(nodesDir, release, 'bin', 'node')));
   const skip = missing.length > 0 ? `Node ${missing.join(', ')} not in ${nodesDir} (.ci/run installs them)` : false;
