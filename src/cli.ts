@@ -79,7 +79,7 @@ async function secretsCommand(action: SecretsAction, args: SecretsArgs): Promise
   return command.secretsCommand(action, args, {
     openStore: () => openLocalStore(readSinchJson(args.dir).name, args['secrets-timeout'], log),
     declare: (key) => (declareInDotenv(args.dir, key, log) ? readDotenv(args.dir, log).path : undefined),
-    readValue: (key) => (tty ? prompt.readHidden(`Value for ${key}: `, tty, process.stderr) : prompt.readPiped(process.stdin)),
+    readValue: (key) => (tty ? prompt.readHidden(`Value for ${key} (hidden; Enter ends it): `, tty, process.stderr) : prompt.readPiped(process.stdin)),
     ...(tty ? { confirm: (question: string) => prompt.confirm(question, tty, process.stderr) } : {}),
     out: (line) => process.stdout.write(`${line}\n`),
     log,

@@ -1,7 +1,7 @@
 // `secrets add|list|get|delete` through the built bin, against the real Secret Service and the fallback file store.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { execa } from 'execa';
@@ -91,27 +91,8 @@ describe('secrets at a terminal', async () => {
 
   test('add prompts without echoing; delete asks for confirmation', { skip }, async () => {
     const dir = makeProject({ 'sinch.json': JSON.stringify({ name: 'tty-fn' }) });
-    const atTerminal = async (args: string, prompt: RegExp, answer: string) => {
-      const env = { PATH: process.env.PATH ?? '', HOME: dir, SHELL: '/bin/sh', DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' };
-      const child = spawn('script', ['-qec', `${process.execPath} ${bin} ${args}`, '/dev/null'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
-      let output = '';
-      const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no prompt; output so far: ${output}`)), 10_000);
-        child.stdout.on('data', (d: Buffer) => {
-          output += d.toString();
-          if (prompt.test(output)) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-      });
-      child.stdin.write(answer);
-      const code = await exit;
-      child.stdin.destroy();
-      return { code, output };
-    };
-    const added = await atTerminal('secrets add TTY_KEY', /Value for TTY_KEY: /, 'typed-secret-9\r');
+    const atTerminal = (args: string, prompt: RegExp, answer: string | string[]) => terminal(dir, `${process.execPath} ${bin} ${args}`, prompt, answer);
+    const added = await atTerminal('secrets add TTY_KEY', /Value for TTY_KEY[^:]*: /, 'typed-secret-9\r');
     assert.equal(added.code, 0, added.output);
     assert.ok(!added.output.includes('typed-secret-9'), `echoed: ${added.output}`);
     const path = join(dir, '.config', 'sinch-entrypoint', 'tty-fn.json');
@@ -121,4 +102,55 @@ describe('secrets at a terminal', async () => {
     assert.match(deleted.output, /deleted TTY_KEY from file store/);
     assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), {});
   });
+
+  const pem = ['-----BEGIN PRIVATE KEY-----', 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7', '-----END PRIVATE KEY-----'];
+
+  test('a bracketed paste keeps its line breaks: a pasted PEM key is stored whole, never echoed', { skip }, async () => {
+    const dir = makeProject({ 'sinch.json': JSON.stringify({ name: 'paste-fn' }) });
+    // As a terminal pastes: the markers around the text, its line breaks as CR; then Enter.
+    const pasted = await terminal(dir, `${process.execPath} ${bin} secrets add PEM_KEY`, /Value for PEM_KEY[^:]*: /, ['\x1b[200~' + pem.join('\r') + '\r\x1b[201~', '\r']);
+    assert.equal(pasted.code, 0, pasted.output);
+    assert.ok(!pasted.output.includes('MIIEvQ'), `echoed: ${pasted.output}`);
+    assert.ok(pasted.output.includes('\x1b[?2004h') && pasted.output.includes('\x1b[?2004l'), 'bracketed paste is asked for, then turned off');
+    const path = join(dir, '.config', 'sinch-entrypoint', 'paste-fn.json');
+    assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), { PEM_KEY: pem.join('\n') });
+  });
+
+  test('a multi-line paste the terminal does not mark: exit 64, nothing stored, and no line left for the shell', { skip }, async () => {
+    const dir = makeProject({ 'sinch.json': JSON.stringify({ name: 'paste-fn' }) });
+    // The shell that would run what is left: it reads one line from the terminal after we exit.
+    const shell = `bash -c '${process.execPath} ${bin} secrets add PEM_KEY; echo "exit=$?"; read -r -t 1 left; echo "left=[$left]"'`;
+    // The paste arrives in two reads, as a terminal writes a long paste: the rest comes after the first line ended.
+    const pasted = await terminal(dir, shell, /Value for PEM_KEY[^:]*: /, [pem[0] + '\r', pem.slice(1).join('\r') + '\r']);
+    assert.match(pasted.output, /input went on after the value ended \(a multi-line paste\?\): nothing stored/);
+    assert.match(pasted.output, /exit=64/);
+    assert.match(pasted.output, /left=\[\]/);
+    assert.ok(!pasted.output.includes('MIIEvQ'), `echoed: ${pasted.output}`);
+    assert.ok(!existsSync(join(dir, '.config', 'sinch-entrypoint', 'paste-fn.json')), 'nothing stored');
+  });
 });
+
+/** Runs `command` on a pseudo-terminal (script(1)), answers `prompt` with each write of `answer` 50 ms apart. */
+async function terminal(dir: string, command: string, prompt: RegExp, answer: string | string[]) {
+  const env = { PATH: process.env.PATH ?? '', HOME: dir, SHELL: '/bin/sh', DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' };
+  const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no prompt; output so far: ${output}`)), 10_000);
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+      if (prompt.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  for (const write of [answer].flat()) {
+    child.stdin.write(write);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const code = await exit;
+  child.stdin.destroy();
+  return { code, output };
+}
