@@ -1,7 +1,7 @@
 // The README's two commands on a clean clone, as a newcomer (and CI) runs them.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,16 @@ describe("the README's two commands", { skip }, () => {
     const ci = readFileSync(join(root, '.ci/run'), 'utf8').trim().split('\n');
     assert.equal(ci.at(-1), 'npm test');
     assert.match(readme, /The test command is `npm test`/);
+  });
+
+  it('npm test runs every test file under test/, each once', () => {
+    const script = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.test as string;
+    const globs = script.split(/\s+/).filter((word) => word.startsWith('test/') && word.endsWith('.test.ts'));
+    const matches = (file: string): number =>
+      globs.filter((glob) => new RegExp(`^${glob.replaceAll('.', '\\.').replaceAll('*', '[^/]*')}$`).test(file)).length;
+    const files = (readdirSync(join(root, 'test'), { recursive: true }) as string[]).map((f) => `test/${f}`).filter((f) => f.endsWith('.test.ts'));
+    assert.ok(files.length > 20, files.join(' '));
+    for (const file of files) assert.equal(matches(file), 1, `${file}: matched by ${matches(file)} of npm test's globs (${globs.join(' ')})`);
   });
 
   it('the main job runs on a clean clone of the committed tree and shows the secrets masked', { timeout: 240_000 }, () => {
