@@ -219,6 +219,40 @@ process.stdin.once('data', () => { for (const out of [process.stdout, process.st
     assert.ok(!entry.stderr().includes('hunter2'));
   });
 
+  // Our own lines share the child's stderr redactor: they must never land inside a partial secret it holds.
+  const PASSWORD = 'hunter2-very-secret';
+  /** The longest piece of PASSWORD in what the child wrote, as it came out (our own lines, text or JSON, left out). */
+  const longestRaw = (stderr: string): number => {
+    const child = stderr.replace(/sinch-entrypoint: [^\n]*\n|\{"time":[^\n]*\n/g, '');
+    for (let n = PASSWORD.length; n > 0; n--) for (let i = 0; i + n <= PASSWORD.length; i++) if (child.includes(PASSWORD.slice(i, i + n))) return n;
+    return 0;
+  };
+
+  for (const format of ['text', 'json']) {
+    it(`our SIGTERM notice (${format}) waits for the partial secret the child holds; the whole secret is masked`, { timeout: 30_000 }, async () => {
+      const dir = project({ secrets: ['PASSWORD'] });
+      // A deadline far away: only the rest of the secret, after our notice, can complete what the child holds.
+      const entry = start(['--log-format', format, '--hold-ms', '10000', '--', node, fixture('half-secret.js'), '10', 'term'], { dir, env: { PASSWORD } });
+      await entry.line(/^ready$/);
+      entry.child.kill('SIGTERM');
+      assert.deepEqual(await entry.exit, { code: 0, signal: null });
+      assert.match(entry.stderr(), /^token: \*\*\* and more$/m);
+      assert.match(entry.stderr(), /SIGTERM: stopping the child/);
+      assert.ok(longestRaw(entry.stderr()) <= 3, entry.stderr()); // 2-byte pieces such as `re` are in any text
+    });
+  }
+
+  for (const [cut, line] of [[16, 'token: ***'], [2, 'token: hu']] as const) {
+    it(`a child killed in a secret (${cut} bytes held): the end-of-input rule applies before our exit notice`, { timeout: 30_000 }, async () => {
+      const dir = project({ secrets: ['PASSWORD'] });
+      const entry = start(['--hold-ms', '10000', '--', node, fixture('half-secret.js'), String(cut), 'kill'], { dir, env: { PASSWORD } });
+      assert.deepEqual(await entry.exit, { code: 137, signal: null });
+      // At most --raw-limit (3) raw bytes: 16 come out as the mask, 2 as they are; then our notice.
+      assert.ok(entry.stderr().endsWith(`${line}sinch-entrypoint: child killed by SIGKILL (exit 137)\n`), entry.stderr());
+      assert.ok(longestRaw(entry.stderr()) <= 3);
+    });
+  }
+
   it('does not wait forever for output a descendant holds open after the child exited', { timeout: 30_000 }, async () => {
     // The background sleep inherits the child's stdout and stderr: end of file comes only when it ends, in 5 s.
     const result = await run(['--', 'sh', '-c', 'sleep 5 & echo started']);

@@ -31,16 +31,29 @@ export function createMatcher(redaction: Redaction, mask = '***'): Matcher | nul
   return new Matcher(automaton, automaton.names.map((name) => Buffer.from(mask.replaceAll('{name}', name), 'utf8')));
 }
 
+/** A redactor: the child's bytes are written to it as to any stream; our own lines go in by `writeMessage`. */
+export interface RedactorStream extends Transform {
+  /** Our own line, after what was written before it, masked too, but never inside a partial secret of the input's. */
+  writeMessage(text: string): void;
+}
+
 /** A stream that passes bytes through unchanged except that what `matcher` finds is masked. */
-export function createRedactor(matcher: Matcher | null, options: RedactorOptions = {}): Transform {
-  if (matcher === null) return new Transform({ transform: (chunk, _encoding, done) => done(null, chunk) });
+export function createRedactor(matcher: Matcher | null, options: RedactorOptions = {}): RedactorStream {
+  if (matcher === null) {
+    const passthrough = new Transform({ transform: (chunk, _encoding, done) => done(null, chunk) });
+    return Object.assign(passthrough, { writeMessage: (text: string) => void passthrough.write(text) });
+  }
   return new Redactor(matcher, options.holdMs ?? 50, options.rawLimit ?? 3);
 }
 
 // Not a line splitter (split2 and the like): those hold a partial line until its newline arrives and buffer a
 // line of any length, where this holds only the bytes that may begin a secret and never more than the longest one.
-class Redactor extends Transform {
+class Redactor extends Transform implements RedactorStream {
   private timer: NodeJS.Timeout | undefined;
+  /** Chunks written by `writeMessage`, told apart from the input's as they come through the write queue. */
+  private readonly ours = new WeakSet<Buffer>();
+  /** Our lines that came while the matcher held a partial secret: they go out once it holds nothing. */
+  private waiting: Buffer[] = [];
 
   constructor(private readonly matcher: Matcher, private readonly holdMs: number, private readonly rawLimit: number) {
     super();
@@ -48,15 +61,29 @@ class Redactor extends Transform {
     if (matcher.heldBytes > 0) this.arm();
   }
 
+  writeMessage(text: string): void {
+    const bytes = Buffer.from(text);
+    this.ours.add(bytes);
+    this.write(bytes); // through the write queue: after the input written before it, in order
+  }
+
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.output(this.matcher.push(chunk));
+    // Fed into the matcher between the bytes of a partial secret, our line would end the match and let both halves
+    // out raw; fed when the matcher holds nothing, it is masked as the input is, and breaks nothing.
+    if (this.ours.has(chunk)) {
+      this.waiting.push(chunk);
+      if (this.matcher.heldBytes > 0) return done(); // no input of the writer's: its deadline runs on unchanged
+    } else this.output(this.matcher.push(chunk));
+    this.sayWaiting();
     if (this.matcher.heldBytes > 0) this.arm();
     done();
   }
 
   override _flush(done: TransformCallback): void {
     this.disarm();
-    this.output(this.matcher.release(this.rawLimit));
+    // The end of input: the held bytes go out by the release rule first, then our lines that waited for them.
+    do this.output(this.matcher.release(this.rawLimit));
+    while (this.sayWaiting());
     done();
   }
 
@@ -69,6 +96,12 @@ class Redactor extends Transform {
     for (const piece of pieces) this.push(piece);
   }
 
+  /** Feeds our waiting lines while the matcher holds nothing; true while lines still wait or bytes are held. */
+  private sayWaiting(): boolean {
+    while (this.waiting.length > 0 && this.matcher.heldBytes === 0) this.output(this.matcher.push(this.waiting.shift()!));
+    return this.waiting.length > 0 || this.matcher.heldBytes > 0;
+  }
+
   /** The deadline counts from the last input: a writer still writing keeps a partial match together. */
   private arm(): void {
     if (this.timer) this.timer.refresh();
@@ -77,8 +110,10 @@ class Redactor extends Transform {
 
   /** Input already waiting in our buffer (a slow reader holds it back) is no pause of the writer's: wait for it. */
   private deadline(): void {
-    if (this.writableLength > 0) this.arm();
-    else this.output(this.matcher.release(this.rawLimit));
+    if (this.writableLength > 0) return this.arm();
+    this.output(this.matcher.release(this.rawLimit));
+    this.sayWaiting();
+    if (this.matcher.heldBytes > 0) this.arm();
   }
 
   private disarm(): void {

@@ -158,6 +158,19 @@ describe('redactor stream in process', () => {
     assert.equal(Buffer.concat(chunks).subarray(1 << 16).toString(), '\nkey: ***\n');
   });
 
+  it('our own lines wait while the child holds a partial secret, and never break it', async () => {
+    const stream = createRedactor(createMatcher(compileRedaction([{ name: 'P', value: 'correct-horse-battery' }])), { holdMs: 60_000 });
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.write('key: correct-hor');
+    stream.writeMessage('ours: a notice\n');
+    stream.write('se-battery and more\n');
+    stream.writeMessage('ours: another\n');
+    stream.end();
+    await once(stream, 'end');
+    assert.equal(Buffer.concat(chunks).toString(), 'key: *** and more\nours: a notice\nours: another\n');
+  });
+
   it('passes bytes through untouched when there is nothing to mask', async () => {
     const stream = createRedactor(createMatcher(compileRedaction([])));
     const input = randomBytes(100_000);
