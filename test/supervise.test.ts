@@ -253,6 +253,19 @@ process.stdin.once('data', () => { for (const out of [process.stdout, process.st
     });
   }
 
+  const python = spawnSync('python3', ['--version']).status === 0;
+  it('our stall (a blocking write to a slow terminal) is not taken for the writer\'s pause', { skip: !python && 'no python3 (its pty module makes the terminal)', timeout: 30_000 }, async () => {
+    const dir = project({ secrets: ['PASSWORD'] });
+    // The child writes 3 bytes of the secret, floods stdout and writes the rest 60 ms later, well within --hold-ms.
+    // Our stdout is a terminal nobody reads for 1 s: Node's write to it blocks us past the deadline, while the rest
+    // of the secret waits in the pipe. 3 raw bytes would be within --raw-limit, had the writer paused.
+    const child = `printf 'token: hun' >&2; sleep 0.02; head -c 1000000 /dev/zero & sleep 0.06; printf '${PASSWORD.slice(3)} and more\\n' >&2; wait`;
+    const terminal = ['python3', fixture('slow-terminal.py'), '1', node, bin];
+    const entry = start(['--quiet', '--hold-ms', '300', '--', 'sh', '-c', child], { dir, env: { PASSWORD }, command: terminal });
+    assert.deepEqual(await entry.exit, { code: 0, signal: null });
+    assert.match(entry.stdout(), /^token: \*\*\* and more$/m); // slow-terminal.py prints our stderr
+  });
+
   it('does not wait forever for output a descendant holds open after the child exited', { timeout: 30_000 }, async () => {
     // The background sleep inherits the child's stdout and stderr: end of file comes only when it ends, in 5 s.
     const result = await run(['--', 'sh', '-c', 'sleep 5 & echo started']);

@@ -54,6 +54,8 @@ class Redactor extends Transform implements RedactorStream {
   private readonly ours = new WeakSet<Buffer>();
   /** Our lines that came while the matcher held a partial secret: they go out once it holds nothing. */
   private waiting: Buffer[] = [];
+  /** Counts chunks of input, so a deadline knows whether any came while it gave the event loop a turn. */
+  private chunks = 0;
 
   constructor(private readonly matcher: Matcher, private readonly holdMs: number, private readonly rawLimit: number) {
     super();
@@ -73,7 +75,10 @@ class Redactor extends Transform implements RedactorStream {
     if (this.ours.has(chunk)) {
       this.waiting.push(chunk);
       if (this.matcher.heldBytes > 0) return done(); // no input of the writer's: its deadline runs on unchanged
-    } else this.output(this.matcher.push(chunk));
+    } else {
+      this.chunks++;
+      this.output(this.matcher.push(chunk));
+    }
     this.sayWaiting();
     if (this.matcher.heldBytes > 0) this.arm();
     done();
@@ -108,12 +113,24 @@ class Redactor extends Transform implements RedactorStream {
     else this.timer = setTimeout(() => this.deadline(), this.holdMs).unref();
   }
 
-  /** Input already waiting in our buffer (a slow reader holds it back) is no pause of the writer's: wait for it. */
+  /**
+   * Input already waiting in our buffer (a slow reader holds it back) is no pause of the writer's: wait for it. Nor
+   * is input waiting in the pipe: when our event loop was blocked (a write to a slow terminal), the timer fires
+   * before the poll phase that reads it. So the release waits for one turn of the loop (setImmediate runs after a
+   * poll, which reads every pipe with data and writes it to us in order) and happens only if no input came in it.
+   * Not a non-blocking read of the pipe's descriptor, as the pump does: a stream over any readable cannot know it,
+   * and reading past libuv would put those bytes ahead of any it has read and not yet given us.
+   */
   private deadline(): void {
     if (this.writableLength > 0) return this.arm();
-    this.output(this.matcher.release(this.rawLimit));
-    this.sayWaiting();
-    if (this.matcher.heldBytes > 0) this.arm();
+    const before = this.chunks;
+    setImmediate(() => {
+      if (this.timer === undefined || this.chunks !== before) return; // ended meanwhile, or more input: re-armed
+      if (this.writableLength > 0) return this.arm();
+      this.output(this.matcher.release(this.rawLimit));
+      this.sayWaiting();
+      if (this.matcher.heldBytes > 0) this.arm();
+    });
   }
 
   private disarm(): void {
