@@ -253,6 +253,16 @@ process.stdin.once('data', () => { for (const out of [process.stdout, process.st
     });
   }
 
+  it('our drain warning waits too: a child exits mid-secret and a descendant holds its output open', { timeout: 30_000 }, async () => {
+    const dir = project({ secrets: ['PASSWORD'] });
+    // The background sleep keeps stderr open: after 1 s of silence we warn and stop reading, long before --hold-ms.
+    const child = 'printf "token: %.16s" "$PASSWORD" >&2; sleep 3 & exit 0';
+    const entry = start(['--hold-ms', '10000', '--', 'sh', '-c', child], { dir, env: { PASSWORD } });
+    assert.deepEqual(await entry.exit, { code: 0, signal: null });
+    assert.match(entry.stderr(), /^token: \*\*\*sinch-entrypoint: warn: the child exited but a process it left behind holds its output open/m);
+    assert.ok(longestRaw(entry.stderr()) <= 3, entry.stderr());
+  });
+
   const python = spawnSync('python3', ['--version']).status === 0;
   it('our stall (a blocking write to a slow terminal) is not taken for the writer\'s pause', { skip: !python && 'no python3 (its pty module makes the terminal)', timeout: 30_000 }, async () => {
     const dir = project({ secrets: ['PASSWORD'] });
