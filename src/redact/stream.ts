@@ -1,4 +1,5 @@
-// A Transform over the matcher: output as soon as it is safe, a deadline for held bytes that fails closed, backpressure.
+// A Transform over the matcher: output as soon as it is safe, a deadline for held bytes that fails closed,
+// backpressure, and our own lines kept out of a partial secret.
 import { Transform, type TransformCallback } from 'node:stream';
 import { compile, type Automaton } from './automaton.js';
 import { Matcher } from './matcher.js';
@@ -118,8 +119,8 @@ class Redactor extends Transform implements RedactorStream {
    * is input waiting in the pipe: when our event loop was blocked (a write to a slow terminal), the timer fires
    * before the poll phase that reads it. So the release waits for one turn of the loop (setImmediate runs after a
    * poll, which reads every pipe with data and writes it to us in order) and happens only if no input came in it.
-   * Not a non-blocking read of the pipe's descriptor, as the pump does: a stream over any readable cannot know it,
-   * and reading past libuv would put those bytes ahead of any it has read and not yet given us.
+   * Not a non-blocking read of the pipe's descriptor, as the pump does: a stream written by any readable does not
+   * know one, and reading past libuv would put those bytes ahead of any it has read and not yet given us.
    */
   private deadline(): void {
     if (this.writableLength > 0) return this.arm();
