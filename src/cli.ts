@@ -1,5 +1,4 @@
 // The composition root: parses the command line and wires config, secrets, redaction and the supervisor together.
-import type { Transform } from 'node:stream';
 import type { ReadStream } from 'node:tty';
 import { deriveCommand } from './command.js';
 import { declareInDotenv, readDotenv, readSinchJson } from './config.js';
@@ -9,7 +8,7 @@ import { EntrypointError, ExitCode } from './exit-codes.js';
 import { createLogger, type Logger, type LoggerOptions } from './log.js';
 import type { Secret } from './redact/needles.js';
 import { redactStdio } from './redact/pump.js';
-import { compileRedaction, createMatcher, createRedactor, type Redaction } from './redact/stream.js';
+import { compileRedaction, createMatcher, createRedactor, type Redaction, type RedactorStream } from './redact/stream.js';
 import { planClients } from './sdk-clients.js';
 import { restoreEndingSignals, takeSignals } from './signals.js';
 import { quietStdioOnFirstUse, stderrBlocking } from './stdio.js';
@@ -122,14 +121,15 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
   const options = { holdMs: args['hold-ms'], rawLimit: args['raw-limit'] };
   const outputs = (): Outputs => {
     const redaction = compileSecrets([...resolved.secrets, ...(resolved.credentials ?? [])], args, bootLog);
-    const redactor = (): Transform => createRedactor(createMatcher(redaction, args.mask), options);
+    const redactor = (): RedactorStream => createRedactor(createMatcher(redaction, args.mask), options);
     const [stdout, stderr] = [redactor(), redactor()];
     for (const [from, to] of [[stdout, process.stdout], [stderr, process.stderr]] as const) {
       from.pipe(to);
       // A reader that went away (EPIPE: `| head`) is no reason to stop supervising: that output is dropped.
       to.on('error', () => from.unpipe(to).resume());
     }
-    return { stdout, stderr, log: createLogger(stderr, logOptions(args)) }; // ours go through the child's stderr redactor
+    // Ours go through the child's stderr redactor, masked too, and never inside a partial secret it holds.
+    return { stdout, stderr, log: createLogger({ write: (text) => stderr.writeMessage(text) }, logOptions(args)) };
   };
   return supervise({
     command,

@@ -22,7 +22,7 @@ export interface LineSink {
 
 const PREFIX = 'sinch-entrypoint';
 
-/** A logger writing to `out`, which in `run` is the stderr redactor so our lines are masked like the child's. */
+/** A logger writing to `out`; in `run`, the stderr redactor's `writeMessage` (masked, never inside a held secret). */
 export function createLogger(out: LineSink, options: LoggerOptions = {}): Logger {
   const write = (level: Level, message: string, fields?: Record<string, unknown>): void => {
     if (level === 'notice' && options.quiet) return;

@@ -28,7 +28,7 @@ export interface SuperviseOptions {
 export interface Outputs {
   stdout: Writable;
   stderr: Writable;
-  /** Our messages, which must share the stderr destination's order. */
+  /** Our messages: after what the child wrote to stderr before them, never inside a partial secret held there. */
   log: Logger;
 }
 

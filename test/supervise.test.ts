@@ -219,6 +219,63 @@ process.stdin.once('data', () => { for (const out of [process.stdout, process.st
     assert.ok(!entry.stderr().includes('hunter2'));
   });
 
+  // Our own lines share the child's stderr redactor: they must never land inside a partial secret it holds.
+  const PASSWORD = 'hunter2-very-secret';
+  /** The longest piece of PASSWORD in what the child wrote, as it came out (our own lines, text or JSON, left out). */
+  const longestRaw = (stderr: string): number => {
+    const child = stderr.replace(/sinch-entrypoint: [^\n]*\n|\{"time":[^\n]*\n/g, '');
+    for (let n = PASSWORD.length; n > 0; n--) for (let i = 0; i + n <= PASSWORD.length; i++) if (child.includes(PASSWORD.slice(i, i + n))) return n;
+    return 0;
+  };
+
+  for (const format of ['text', 'json']) {
+    it(`our SIGTERM notice (${format}) waits for the partial secret the child holds; the whole secret is masked`, { timeout: 30_000 }, async () => {
+      const dir = project({ secrets: ['PASSWORD'] });
+      // A deadline far away: only the rest of the secret, after our notice, can complete what the child holds.
+      const entry = start(['--log-format', format, '--hold-ms', '10000', '--', node, fixture('half-secret.js'), '10', 'term'], { dir, env: { PASSWORD } });
+      await entry.line(/^ready$/);
+      entry.child.kill('SIGTERM');
+      assert.deepEqual(await entry.exit, { code: 0, signal: null });
+      assert.match(entry.stderr(), /^token: \*\*\* and more$/m);
+      assert.match(entry.stderr(), /SIGTERM: stopping the child/);
+      assert.ok(longestRaw(entry.stderr()) <= 3, entry.stderr()); // 2-byte pieces such as `re` are in any text
+    });
+  }
+
+  for (const [cut, line] of [[16, 'token: ***'], [2, 'token: hu']] as const) {
+    it(`a child killed in a secret (${cut} bytes held): the end-of-input rule applies before our exit notice`, { timeout: 30_000 }, async () => {
+      const dir = project({ secrets: ['PASSWORD'] });
+      const entry = start(['--hold-ms', '10000', '--', node, fixture('half-secret.js'), String(cut), 'kill'], { dir, env: { PASSWORD } });
+      assert.deepEqual(await entry.exit, { code: 137, signal: null });
+      // At most --raw-limit (3) raw bytes: 16 come out as the mask, 2 as they are; then our notice.
+      assert.ok(entry.stderr().endsWith(`${line}sinch-entrypoint: child killed by SIGKILL (exit 137)\n`), entry.stderr());
+      assert.ok(longestRaw(entry.stderr()) <= 3);
+    });
+  }
+
+  it('our drain warning waits too: a child exits mid-secret and a descendant holds its output open', { timeout: 30_000 }, async () => {
+    const dir = project({ secrets: ['PASSWORD'] });
+    // The background sleep keeps stderr open: after 1 s of silence we warn and stop reading, long before --hold-ms.
+    const child = 'printf "token: %.16s" "$PASSWORD" >&2; sleep 3 & exit 0';
+    const entry = start(['--hold-ms', '10000', '--', 'sh', '-c', child], { dir, env: { PASSWORD } });
+    assert.deepEqual(await entry.exit, { code: 0, signal: null });
+    assert.match(entry.stderr(), /^token: \*\*\*sinch-entrypoint: warn: the child exited but a process it left behind holds its output open/m);
+    assert.ok(longestRaw(entry.stderr()) <= 3, entry.stderr());
+  });
+
+  const python = spawnSync('python3', ['--version']).status === 0;
+  it('our stall (a blocking write to a slow terminal) is not taken for the writer\'s pause', { skip: !python && 'no python3 (its pty module makes the terminal)', timeout: 30_000 }, async () => {
+    const dir = project({ secrets: ['PASSWORD'] });
+    // The child writes 3 bytes of the secret, floods stdout and writes the rest 60 ms later, well within --hold-ms.
+    // Our stdout is a terminal nobody reads for 1 s: Node's write to it blocks us past the deadline, while the rest
+    // of the secret waits in the pipe. 3 raw bytes would be within --raw-limit, had the writer paused.
+    const child = `printf 'token: hun' >&2; sleep 0.02; head -c 1000000 /dev/zero & sleep 0.06; printf '${PASSWORD.slice(3)} and more\\n' >&2; wait`;
+    const terminal = ['python3', fixture('slow-terminal.py'), '1', node, bin];
+    const entry = start(['--quiet', '--hold-ms', '300', '--', 'sh', '-c', child], { dir, env: { PASSWORD }, command: terminal });
+    assert.deepEqual(await entry.exit, { code: 0, signal: null });
+    assert.match(entry.stdout(), /^token: \*\*\* and more$/m); // slow-terminal.py prints our stderr
+  });
+
   it('does not wait forever for output a descendant holds open after the child exited', { timeout: 30_000 }, async () => {
     // The background sleep inherits the child's stdout and stderr: end of file comes only when it ends, in 5 s.
     const result = await run(['--', 'sh', '-c', 'sleep 5 & echo started']);

@@ -1,6 +1,6 @@
 // The redactor as users run it: `redact` over real pipes, for latency, deadlines, byte-exactness, memory and backpressure.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -156,6 +156,33 @@ describe('redactor stream in process', () => {
     stream.end();
     await once(stream, 'end');
     assert.equal(Buffer.concat(chunks).subarray(1 << 16).toString(), '\nkey: ***\n');
+  });
+
+  it('a stall of ours past the deadline is no pause of the writer\'s: what waits in the pipe is read before a release', async () => {
+    const stream = createRedactor(createMatcher(compileRedaction([{ name: 'P', value: 'correct-horse-battery' }])), { holdMs: 100 });
+    // A real pipe: 3 bytes of the secret (within --raw-limit, had the writer paused), the rest 50 ms later.
+    const child = spawn('sh', ['-c', "printf 'key: cor'; sleep 0.05; printf 'rect-horse-battery\\n'"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout.pipe(stream);
+    // Once the first bytes are held, our event loop blocks for 400 ms (as in a write to a slow terminal): the
+    // deadline passes while the rest of the secret waits in the pipe.
+    child.stdout.once('data', () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 400));
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    await once(stream, 'end');
+    assert.equal(Buffer.concat(chunks).toString(), 'key: ***\n');
+  });
+
+  it('our own lines wait while the child holds a partial secret, and never break it', async () => {
+    const stream = createRedactor(createMatcher(compileRedaction([{ name: 'P', value: 'correct-horse-battery' }])), { holdMs: 60_000 });
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.write('key: correct-hor');
+    stream.writeMessage('ours: a notice\n');
+    stream.write('se-battery and more\n');
+    stream.writeMessage('ours: another\n');
+    stream.end();
+    await once(stream, 'end');
+    assert.equal(Buffer.concat(chunks).toString(), 'key: *** and more\nours: a notice\nours: another\n');
   });
 
   it('passes bytes through untouched when there is nothing to mask', async () => {
