@@ -2,7 +2,7 @@
 import type { ReadStream } from 'node:tty';
 import { deriveCommand } from './command.js';
 import { declareInDotenv, readDotenv, readSinchJson } from './config.js';
-import { bootLine, childEnvironment, loadConfiguration, openLocalStore, type ConfigureOptions } from './configure.js';
+import { bootLine, childEnvironment, loadConfiguration, openLocalStore, storeChoice, type ConfigureOptions } from './configure.js';
 import { logOptionsIn, parseCommandLine, type CheckArgs, type GlobalArgs, type RunArgs, type SecretsAction, type SecretsArgs } from './command-line.js';
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import { createLogger, type Logger, type LoggerOptions } from './log.js';
@@ -57,6 +57,7 @@ function configureOptions(args: GlobalArgs): ConfigureOptions {
     secretsDir: args['secrets-dir'],
     allowMissing: args['allow-missing'],
     storeTimeoutMs: args['secrets-timeout'],
+    store: storeChoice(args.store),
   };
 }
 
@@ -76,8 +77,12 @@ async function secretsCommand(action: SecretsAction, args: SecretsArgs): Promise
   const [prompt, command] = await Promise.all([import('./prompt.js'), import('./secrets-command.js')]);
   const tty = process.stdin.isTTY ? (process.stdin as ReadStream) : undefined;
   return command.secretsCommand(action, args, {
-    openStore: () => openLocalStore(readSinchJson(args.dir).name, args['secrets-timeout'], log),
+    openStore: () => openLocalStore(readSinchJson(args.dir).name, args['secrets-timeout'], log, storeChoice(args.store)),
     declare: (key) => (declareInDotenv(args.dir, key, log) ? readDotenv(args.dir, log).path : undefined),
+    declaredIn: (key) => {
+      const dotenv = readDotenv(args.dir, log);
+      return dotenv.keys.includes(key) ? dotenv.path : undefined;
+    },
     readValue: (key) => (tty ? prompt.readHidden(`Value for ${key} (hidden; Enter ends it): `, tty, process.stderr) : prompt.readPiped(process.stdin)),
     ...(tty ? { confirm: (question: string) => prompt.confirm(question, tty, process.stderr) } : {}),
     out: (line) => process.stdout.write(`${line}\n`),

@@ -20,6 +20,7 @@ export interface GlobalArgs {
   'secrets-dir'?: string;
   'allow-missing': boolean;
   'secrets-timeout': number;
+  store?: 'auto' | 'keychain' | 'file';
 }
 export type RunArgs = GlobalArgs & { 'stop-timeout': number };
 export type CheckArgs = GlobalArgs & { json: boolean };
@@ -104,6 +105,7 @@ const GLOBAL_OPTIONS = {
   'secrets-dir': { type: 'string', requiresArg: true, describe: 'Directory of mounted secret files, one per key (default: /run/secrets when it exists)' },
   'allow-missing': { type: 'boolean', default: false, describe: 'Start even when a declared secret has no value (a warning, not exit 78)' },
   'secrets-timeout': { type: 'string', requiresArg: true, default: 30_000, coerce: within('secrets-timeout', 1), describe: 'Deadline for reading a secret store: all platform retries, each keychain call (ms)' },
+  store: { choices: ['auto', 'keychain', 'file'], describe: 'Development secret store: the keychain, else the file store (auto), or only one (default: $SINCH_SECRETS_STORE, else auto)' },
 } satisfies Record<string, Options>;
 
 const RUN_OPTIONS = {
@@ -147,7 +149,7 @@ export function quickParse(argv: string[]): Parsed | undefined {
   try {
     for (const [name, option] of Object.entries(table)) {
       const value = given.get(name) ?? option.default;
-      if (option.choices && !option.choices.includes(value)) return undefined;
+      if (option.choices && value !== undefined && !option.choices.includes(value)) return undefined;
       args[name] = option.coerce && value !== undefined ? option.coerce(value) : value;
     }
   } catch {

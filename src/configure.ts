@@ -22,6 +22,8 @@ export interface ConfigureOptions {
   allowMissing: boolean;
   /** Deadline for a secret store: all platform retries together, each keychain call. */
   storeTimeoutMs: number;
+  /** The development store: --store / $SINCH_SECRETS_STORE. */
+  store?: StoreChoice;
   /** False for `check`, which reports missing keys instead of failing on them. */
   enforce?: boolean;
   /** False for `redact`, to which the SDK clients are irrelevant. */
@@ -58,7 +60,7 @@ export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promi
       // A signed URL carries its credential in the query (X-Amz-Signature, sig, token): mask those values, not the
       // expiry or algorithm beside them, which are ordinary words and numbers in any log.
       for (const [param, value] of settings.url.searchParams) if (CREDENTIAL_PARAM.test(param)) credentials.push({ name: 'SINCH_SECRETS_URL', value });
-      const store = await fetchPlatformStore({ ...settings, deadlineMs: o.storeTimeoutMs });
+      const store = await fetchPlatformStore({ ...settings, deadlineMs: o.storeTimeoutMs, onWait: (message) => log.notice(message) });
       for (const [name, value] of Object.entries(store.variables)) [variables[name], variableSources[name]] = [value, 'platform'];
       optional.push(...Object.keys(store.secrets));
       sources.push(mapSource('platform', store.secrets));
@@ -70,7 +72,7 @@ export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promi
       get name() {
         return store?.source ?? 'keychain';
       },
-      read: async (keys) => storeSource((store ??= await openLocalStore(project.name, o.storeTimeoutMs, log))).read(keys),
+      read: async (keys) => storeSource((store ??= await openLocalStore(project.name, o.storeTimeoutMs, log, o.store))).read(keys),
     };
     sources.push(sinchConfigSource(homedir(), log), local);
   }
@@ -92,17 +94,32 @@ export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promi
 }
 
 /** The development secret store: the OS keychain, or the file store (with a notice) when no keychain is reachable. */
-export async function openLocalStore(functionName: string | undefined, timeoutMs: number, log: Logger): Promise<LocalStore> {
+export async function openLocalStore(functionName: string | undefined, timeoutMs: number, log: Logger, choice: StoreChoice = 'auto'): Promise<LocalStore> {
+  const fileStore = async (): Promise<LocalStore> => {
+    const { fileStorePath, openFileStore } = await import('./secrets/filestore.js');
+    return openFileStore(fileStorePath(functionName));
+  };
+  if (choice === 'file') return fileStore();
   const keychain = await import('./secrets/keychain.js');
   try {
     return await keychain.openKeychain({ functionName, timeoutMs });
   } catch (error) {
     if (!(error instanceof keychain.KeychainUnreachable)) throw error;
-    const { fileStorePath, openFileStore } = await import('./secrets/filestore.js');
-    const path = fileStorePath(functionName);
-    log.notice(`no keychain reachable (${error.message}); using the file store ${path}`);
-    return openFileStore(path);
+    if (choice === 'keychain') throw new EntrypointError(`keychain unreachable: ${error.message}; or use the file store: --store file`, ExitCode.unavailable);
+    const store = await fileStore();
+    log.notice(`no keychain reachable (${error.message}); using the ${store.where}`);
+    return store;
   }
+}
+
+/** Which development store: the keychain with the file store as its fallback, or only one of them. */
+export type StoreChoice = 'auto' | 'keychain' | 'file';
+
+/** --store, else $SINCH_SECRETS_STORE, else auto; a bad environment value is exit 78 naming the variable. */
+export function storeChoice(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): StoreChoice {
+  const value = flag ?? (env.SINCH_SECRETS_STORE || 'auto');
+  if (value === 'auto' || value === 'keychain' || value === 'file') return value;
+  throw new EntrypointError('SINCH_SECRETS_STORE: expected auto, keychain or file', ExitCode.config);
 }
 
 /** The one boot line: mode, counts by source (never a value), the command, the child's pid, ms since we started. */

@@ -20,6 +20,8 @@ export interface SecretsIO {
   openStore(): Promise<LocalStore>;
   /** Declares `KEY=` in .env when absent; resolves to the file's path when it wrote. */
   declare(key: string): string | undefined;
+  /** The .env file that declares `key`, or undefined. */
+  declaredIn(key: string): string | undefined;
   /** The value from stdin: a hidden prompt at a terminal, else everything piped in. */
   readValue(key: string): Promise<string>;
   /** Asks yes/no at a terminal; undefined when there is no terminal to ask. */
@@ -41,28 +43,52 @@ export async function secretsCommand(action: SecretsAction, o: SecretsOptions, i
   const value = action === 'add' ? (fromArgs ? (o.value as string) : await io.readValue(key)) : undefined;
   if (value === '') throw new EntrypointError(`secrets add ${key}: empty value`, ExitCode.usage);
   const store = await io.openStore();
+  // A keychain with no unlocked collection reads as empty: before saying "nothing stored", make sure it can hold anything.
+  const unusable = async (): Promise<void> => {
+    const why = await store.unwritable();
+    if (why) throw new EntrypointError(`${store.where}: ${why}`, ExitCode.unavailable);
+  };
   switch (action) {
-    case 'list':
-      for (const name of await store.list()) io.out(name);
+    case 'list': {
+      const entries = await store.list();
+      if (entries.length === 0) await unusable();
+      for (const e of entries) io.out(e.shared ? `${e.key}  shared by every function: ${e.entry}` : e.key);
       return ExitCode.ok;
+    }
     case 'add': {
-      io.out(`stored ${key} in ${await store.set(key, value as string)}`);
+      const before = await store.find(key);
+      const { entry, replaced, notice } = await store.set(key, value as string);
+      if (notice) io.log.notice(notice);
+      io.out(`${replaced ? 'replaced the value of' : 'stored'} ${key} in ${entry}`);
+      if (before?.shared) io.out(`this function now reads ${key} from there, not from the shared ${before.entry}`);
       const declared = io.declare(key);
       if (declared) io.out(`declared ${key}= in ${declared}`);
       return ExitCode.ok;
     }
     case 'get': {
-      const stored = await store.get(key);
-      if (stored === undefined) throw new EntrypointError(`${key} is not in the ${store.where}`, ExitCode.config);
-      io.out(o.show ? stored : `${key} is set in the ${store.where} (hidden; --show prints it)`);
+      const found = await store.find(key);
+      if (found === undefined) {
+        await unusable();
+        throw new EntrypointError(`${key} is not in the ${store.where}`, ExitCode.config);
+      }
+      io.out(o.show ? found.value : `${key} is set in ${found.entry}${found.shared ? ', shared by every function' : ''} (hidden; --show prints it)`);
       return ExitCode.ok;
     }
     case 'delete': {
-      if (!o.force && !(await io.confirm!(`Delete ${key} from the ${store.where}?`))) return ExitCode.ok;
-      const where = await store.delete(key);
-      if (where) io.out(`deleted ${key} from ${where}`);
-      // --force is `rm -f`: nothing to delete is fine.
-      else if (!o.force) throw new EntrypointError(`${key} is not in the ${store.where}`, ExitCode.config);
+      const found = await store.find(key);
+      if (found === undefined) {
+        // --force is `rm -f`: nothing to delete is fine.
+        if (o.force) return ExitCode.ok;
+        await unusable();
+        throw new EntrypointError(`${key} is not in the ${store.where}`, ExitCode.config);
+      }
+      const shared = found.shared ? ' It is shared by every function, not only this one.' : '';
+      if (!o.force && !(await io.confirm!(`Delete ${key} from ${found.entry}?${shared}`))) return ExitCode.ok;
+      io.out(`deleted ${key} from ${await store.delete(key)}`);
+      const next = await store.find(key);
+      if (next) io.out(`${key} still has a value in ${next.entry}${next.shared ? ', shared by every function' : ''}`);
+      const dotenv = io.declaredIn(key);
+      if (dotenv && !next) io.out(`${dotenv} still declares ${key}=: remove that line if the function no longer needs it`);
       return ExitCode.ok;
     }
   }

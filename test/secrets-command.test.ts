@@ -30,6 +30,7 @@ describe('secrets with the keychain', { skip: typeof keyring === 'string' ? keyr
     assert.ok(!r.stdout.includes('tok-from-stdin-42') && !r.stderr.includes('tok-from-stdin-42'));
     const again = await secrets(['add', 'API_TOKEN', '-'], 'second-value');
     assert.equal(again.exitCode, 0, again.stderr);
+    assert.equal(again.stdout, 'replaced the value of API_TOKEN in keychain (service sinch-cli/cmd-fn, account custom-API_TOKEN)');
     assert.equal(await lookup('sinch-cli/cmd-fn', 'API_TOKEN'), 'second-value');
     assert.equal(readFileSync(join(dir, '.env'), 'utf8'), 'EXISTING=\nAPI_TOKEN=\n', 'declared once');
   });
@@ -49,16 +50,31 @@ describe('secrets with the keychain', { skip: typeof keyring === 'string' ? keyr
     assert.ok(!bad.stderr.includes('sk_live_oops'), bad.stderr);
   });
 
-  test('list shows names only; get hides the value unless --show; a missing key is exit 78', async () => {
+  test('list marks shared entries; get names the entry it read and hides the value unless --show; a missing key is exit 78', async () => {
     await keyring.secretTool(['store', '--label=t', 'service', 'sinch-cli', 'username', 'custom-SHARED_BY_CLI'], 'shared-value-7');
     const list = await secrets(['list']);
     assert.equal(list.exitCode, 0, list.stderr);
-    assert.deepEqual(list.stdout.split('\n'), ['API_TOKEN', 'PIN', 'SHARED_BY_CLI']);
+    assert.deepEqual(list.stdout.split('\n'), ['API_TOKEN', 'PIN', 'SHARED_BY_CLI  shared by every function: keychain (service sinch-cli, account custom-SHARED_BY_CLI)']);
     const hidden = await secrets(['get', 'SHARED_BY_CLI']);
-    assert.equal(hidden.stdout, 'SHARED_BY_CLI is set in the keychain (service sinch-cli/cmd-fn) (hidden; --show prints it)');
+    assert.equal(hidden.stdout, 'SHARED_BY_CLI is set in keychain (service sinch-cli, account custom-SHARED_BY_CLI), shared by every function (hidden; --show prints it)');
+    assert.equal((await secrets(['get', 'PIN'])).stdout, 'PIN is set in keychain (service sinch-cli/cmd-fn, account custom-PIN) (hidden; --show prints it)');
     assert.equal((await secrets(['get', 'SHARED_BY_CLI', '--show'])).stdout, 'shared-value-7');
     const absent = await secrets(['get', 'NOPE']);
-    assert.deepEqual([absent.exitCode, absent.stderr.trim()], [78, 'sinch-entrypoint: error: NOPE is not in the keychain (service sinch-cli/cmd-fn)']);
+    assert.deepEqual([absent.exitCode, absent.stderr.trim()], [78, 'sinch-entrypoint: error: NOPE is not in the keychain (services sinch-cli/cmd-fn and sinch-cli)']);
+  });
+
+  test('add over a shared entry says this function now reads its own; delete names the entry it removed, what remains, and the .env line', async () => {
+    await keyring.secretTool(['store', '--label=t', 'service', 'sinch-cli', 'username', 'custom-EXISTING'], 'shared-existing-1');
+    const added = await secrets(['add', 'EXISTING'], 'own-existing-2');
+    assert.equal(added.stdout, 'stored EXISTING in keychain (service sinch-cli/cmd-fn, account custom-EXISTING)\n' +
+      'this function now reads EXISTING from there, not from the shared keychain (service sinch-cli, account custom-EXISTING)');
+    const own = await secrets(['delete', 'EXISTING', '--force']);
+    assert.equal(own.stdout, 'deleted EXISTING from keychain (service sinch-cli/cmd-fn, account custom-EXISTING)\n' +
+      'EXISTING still has a value in keychain (service sinch-cli, account custom-EXISTING), shared by every function');
+    assert.equal(await lookup('sinch-cli', 'EXISTING'), 'shared-existing-1', 'the shared entry is untouched');
+    const shared = await secrets(['delete', 'EXISTING', '--force']);
+    assert.equal(shared.stdout, 'deleted EXISTING from keychain (service sinch-cli, account custom-EXISTING)\n' +
+      `${join(dir, '.env')} still declares EXISTING=: remove that line if the function no longer needs it`);
   });
 
   test('delete needs --force without a terminal; with it, deletes and tolerates absence', async () => {
@@ -66,13 +82,55 @@ describe('secrets with the keychain', { skip: typeof keyring === 'string' ? keyr
     assert.deepEqual([refused.exitCode, refused.stderr.trim()], [64, 'sinch-entrypoint: error: secrets delete PIN: no terminal to confirm; pass --force']);
     assert.equal(await lookup('sinch-cli/cmd-fn', 'PIN'), '0123');
     const deleted = await secrets(['delete', 'PIN', '--force']);
-    assert.equal(deleted.stdout, 'deleted PIN from keychain (service sinch-cli/cmd-fn, account custom-PIN)');
+    assert.equal(deleted.stdout, 'deleted PIN from keychain (service sinch-cli/cmd-fn, account custom-PIN)\n' +
+      `${join(dir, '.env')} still declares PIN=: remove that line if the function no longer needs it`);
     assert.equal(await lookup('sinch-cli/cmd-fn', 'PIN'), '');
     assert.equal((await secrets(['delete', 'PIN', '--force'])).exitCode, 0);
   });
 });
 
+describe('a keychain that answers but cannot be used (no login collection)', async () => {
+  const bare = await startKeyring({ unlock: false });
+  const skip = typeof bare === 'string' ? bare : false;
+  after(async () => {
+    if (typeof bare !== 'string') await bare.stop();
+  });
+  test('list, get and add are exit 69 with what to do; --store file (or SINCH_SECRETS_STORE=file) uses the file store', { skip }, async () => {
+    if (typeof bare === 'string') return;
+    const dir = makeProject({ 'sinch.json': JSON.stringify({ name: 'bare-fn' }) });
+    const fix = /unlock it \(log in to the desktop session, or gnome-keyring-daemon --unlock\), or use the file store: --store file/;
+    for (const [args, input] of [[['list']], [['get', 'SOME_KEY']], [['add', 'SOME_KEY'], 'value-bare-1']] as const) {
+      const r = await runBin(['secrets', ...args], { cwd: dir, env: bare.env, ...(input ? { input } : {}) });
+      assert.equal(r.exitCode, 69, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, fix);
+      assert.ok(!r.stderr.includes('value-bare-1'));
+    }
+    const filed = await runBin(['secrets', 'add', 'SOME_KEY', '--store', 'file'], { cwd: dir, env: bare.env, input: 'value-bare-1' });
+    assert.equal(filed.exitCode, 0, filed.stderr);
+    assert.equal(filed.stdout.split('\n')[0], `stored SOME_KEY in file store ${join(bare.env.XDG_CONFIG_HOME!, 'sinch-entrypoint', 'bare-fn.json')}`);
+    const listed = await runBin(['secrets', 'list'], { cwd: dir, env: { ...bare.env, SINCH_SECRETS_STORE: 'file' } });
+    assert.deepEqual([listed.exitCode, listed.stdout, listed.stderr], [0, 'SOME_KEY', '']);
+    const bad = await runBin(['secrets', 'list'], { cwd: dir, env: { ...bare.env, SINCH_SECRETS_STORE: 'vault' } });
+    assert.deepEqual([bad.exitCode, bad.stderr.trim()], [78, 'sinch-entrypoint: error: SINCH_SECRETS_STORE: expected auto, keychain or file']);
+  });
+});
+
 describe('secrets without a keychain', () => {
+  test('--store keychain does not fall back: exit 69 naming the reason', async () => {
+    const dir = makeProject({ 'sinch.json': JSON.stringify({ name: 'nokc-fn' }) });
+    const r = await runBin(['secrets', 'list', '--store', 'keychain'], { cwd: dir });
+    assert.equal(r.exitCode, 69, r.stderr);
+    assert.match(r.stderr, /^sinch-entrypoint: error: keychain unreachable: .*; or use the file store: --store file$/m);
+  });
+
+  test('the file store says once, when it is made, that it keeps plain text', async () => {
+    const dir = makeProject({ 'sinch.json': JSON.stringify({ name: 'plain-fn' }) });
+    const first = await runBin(['secrets', 'add', 'ONE_KEY', '--store', 'file'], { cwd: dir, input: 'one-value-1' });
+    assert.match(first.stderr, /made .*plain-fn\.json: the file store keeps values as plain JSON, readable by your user only \(mode 0600\)/);
+    const second = await runBin(['secrets', 'add', 'TWO_KEY', '--store', 'file'], { cwd: dir, input: 'two-value-2' });
+    assert.deepEqual([second.exitCode, second.stderr], [0, '']);
+  });
+
   test('falls back to the 0600 file store with a notice', async () => {
     const dir = makeProject({ 'sinch.json': JSON.stringify({ name: 'nokc-fn' }) });
     const r = await runBin(['secrets', 'add', 'FILE_KEY'], { cwd: dir, input: 'file-value-5' });

@@ -1,5 +1,5 @@
 // The fallback secret store when no keychain is reachable: one JSON file per function, mode 0600, as `gh` does.
-import { constants } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,24 +14,32 @@ export function fileStorePath(functionName: string | undefined, env: Record<stri
 
 /** Opens the file store at `path`; the file is created on the first `set`. */
 export function openFileStore(path: string): LocalStore {
+  const entry = `file store ${path}`;
   return {
     source: 'filestore',
-    where: `file store ${path}`,
+    where: entry,
     get: async (key) => (await load(path))[key] || undefined,
+    find: async (key) => {
+      const value = (await load(path))[key];
+      return value ? { key, entry, shared: false, value } : undefined;
+    },
     set: async (key, value) => {
+      const made = !existsSync(path);
       const data = await load(path);
+      const replaced = Boolean(data[key]);
       data[key] = value;
       await save(path, data);
-      return `file store ${path}`;
+      return { entry, replaced, ...(made ? { notice: `made ${path}: the file store keeps values as plain JSON, readable by your user only (mode 0600); a keychain encrypts them` } : {}) };
     },
     delete: async (key) => {
       const data = await load(path);
       if (!Object.hasOwn(data, key)) return undefined;
       delete data[key];
       await save(path, data);
-      return `file store ${path}`;
+      return entry;
     },
-    list: async () => Object.keys(await load(path)).sort(),
+    list: async () => Object.keys(await load(path)).sort().map((key) => ({ key, entry, shared: false })),
+    unwritable: async () => undefined,
   };
 }
 

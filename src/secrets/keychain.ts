@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AsyncEntry } from '@napi-rs/keyring';
 import { EntrypointError, ExitCode } from '../exit-codes.js';
-import type { LocalStore } from './resolve.js';
+import type { LocalStore, StoredEntry } from './resolve.js';
 
 /** The Sinch CLI's keychain service; `sinch secrets add KEY` stores account `custom-KEY` under it. */
 const SERVICE = 'sinch-cli';
@@ -64,7 +64,6 @@ export async function openKeychain(o: KeychainOptions): Promise<LocalStore> {
     if (/^Platform failure/.test(reason) || /DBus|D-Bus/.test(reason)) throw new KeychainUnreachable(firstLine(reason));
     throw failure(error);
   }
-  const scoped = keychainEntries('KEY', o.functionName)[0] as KeychainEntry;
   const services = [...new Set(keychainEntries('KEY', o.functionName).map((e) => e.service))];
   // One search per service reads every entry at once: each pinned entry opens its own Secret Service session
   // (~20 ms here), so per-key lookups would cost two sessions per key at every boot. The probe above already proved
@@ -80,33 +79,53 @@ export async function openKeychain(o: KeychainOptions): Promise<LocalStore> {
     }
     return cache;
   };
+  // The entry a key's value is read from: this function's own, else the shared one.
+  const find = async (key: string): Promise<(StoredEntry & { value: string }) | undefined> => {
+    const all = await entries();
+    for (const e of keychainEntries(key, o.functionName)) {
+      const value = all.get(`${e.service}\n${e.account}`);
+      if (value) return { key, entry: label(e), shared: e.service === SERVICE && Boolean(o.functionName), value };
+    }
+    return undefined;
+  };
   return {
     source: 'keychain',
-    where: `keychain (service ${scoped.service})`,
-    get: (key) => guard(async () => {
-      const all = await entries();
-      for (const e of keychainEntries(key, o.functionName)) {
-        const value = all.get(`${e.service}\n${e.account}`);
-        if (value) return value;
-      }
-      return undefined;
-    }),
+    where: services.length > 1 ? `keychain (services ${services.join(' and ')})` : `keychain (service ${SERVICE})`,
+    get: (key) => guard(async () => (await find(key))?.value),
+    find: (key) => guard(() => find(key)),
     set: (key, value) => guard(async () => {
       const target = keychainEntries(key, o.functionName)[0] as KeychainEntry;
+      const replaced = (await entries()).has(`${target.service}\n${target.account}`);
       cache = undefined;
       await call(o, () => entry(target).setPassword(value, signal(o)));
-      return label(target);
+      return { entry: label(target), replaced };
     }),
     delete: (key) => guard(async () => {
+      const found = await find(key);
+      if (!found) return undefined;
+      const target = keychainEntries(key, o.functionName).find((e) => label(e) === found.entry) as KeychainEntry;
       cache = undefined;
-      for (const e of keychainEntries(key, o.functionName)) {
-        if (await call(o, () => entry(e).deletePassword(signal(o)))) return label(e);
-      }
-      return undefined;
+      await call(o, () => entry(target).deletePassword(signal(o)));
+      return found.entry;
     }),
     list: () => guard(async () => {
-      const keys = [...(await entries()).keys()].map((id) => id.split('\n')[1] as string).filter((a) => /^custom-[A-Z0-9_]+$/.test(a));
-      return [...new Set(keys.map((a) => a.slice(PREFIX.length)))].sort();
+      const seen = new Map<string, StoredEntry>();
+      for (const id of (await entries()).keys()) {
+        const key = /^custom-([A-Z0-9_]+)$/.exec(id.split('\n')[1] as string)?.[1];
+        if (key && !seen.has(key)) seen.set(key, (await find(key))!);
+      }
+      return [...seen.values()].map(({ key, entry, shared }) => ({ key, entry, shared })).sort((a, b) => (a.key < b.key ? -1 : 1));
+    }),
+    // Reads from a Secret Service with no unlocked collection find nothing, and only a write fails: so try one.
+    unwritable: () => guard(async () => {
+      const probe = entry({ service: SERVICE, account: 'sinch-entrypoint-probe' });
+      try {
+        await call(o, () => probe.setPassword('probe', signal(o)));
+      } catch {
+        return `cannot be written (locked, or no default collection), so it may hold values it does not show: ${UNUSABLE_FIX}`;
+      }
+      await call(o, () => probe.deletePassword(signal(o)));
+      return undefined;
     }),
   };
 }
@@ -142,10 +161,13 @@ async function guard<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
+/** What to do about a keychain that answers but cannot be used (locked, or no default collection to write to). */
+const UNUSABLE_FIX = 'unlock it (log in to the desktop session, or gnome-keyring-daemon --unlock), or use the file store: --store file';
+
 /** The keychain was reached but could not be read or written: exit 69 naming the reason (never a value). */
 function failure(error: unknown): EntrypointError {
   if (error instanceof EntrypointError) return error;
-  return new EntrypointError(`keychain could not be used: ${firstLine((error as Error).message)}`, ExitCode.unavailable);
+  return new EntrypointError(`keychain could not be used: ${firstLine((error as Error).message)}: ${UNUSABLE_FIX}`, ExitCode.unavailable);
 }
 
 function firstLine(text: string): string {

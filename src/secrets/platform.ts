@@ -13,9 +13,12 @@ export interface PlatformOptions extends PlatformSettings {
   /** First backoff step; it doubles per retry up to maxDelayMs, with jitter. */
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /** Told (the host, the attempt, the time: never the URL) when the store has not answered after 1 s, and at each retry. */
+  onWait?: (message: string) => void;
 }
 
 const MAX_REDIRECTS = 5;
+const WAIT_NOTICE_MS = 1_000;
 
 type Outcome = { data: PlatformData } | { retry: string; afterMs?: number } | { fatal: string } | { redirect: URL };
 
@@ -32,10 +35,16 @@ export async function fetchPlatformStore(o: PlatformOptions): Promise<PlatformDa
   let last = 'no attempt within the deadline';
   let attempts = 0;
   let redirects = 0;
+  // A boot that waits on the store is otherwise silent for up to the whole deadline.
+  const waiting = (): void => o.onWait?.(`waiting for the platform store at ${o.url.host}: attempt ${attempts}, ` +
+    `${((Date.now() - started) / 1000).toFixed(1)} s of ${+(o.deadlineMs / 1000).toFixed(1)} s${attempts > 1 ? ` (last: ${last})` : ''}`);
+  const slow = setTimeout(waiting, WAIT_NOTICE_MS).unref();
   try {
     for (let failures = 0; Date.now() < deadline; ) {
       attempts++;
+      if (attempts > 1) waiting();
       const outcome = await attempt(undici.request, agent, url, o, Math.min(attemptMs, deadline - Date.now()));
+      clearTimeout(slow);
       if ('data' in outcome) return outcome.data;
       if ('redirect' in outcome && ++redirects <= MAX_REDIRECTS) {
         url = outcome.redirect;
@@ -58,6 +67,7 @@ export async function fetchPlatformStore(o: PlatformOptions): Promise<PlatformDa
       await sleep(Math.min(outcome.afterMs ?? step / 2 + Math.random() * (step / 2), latest));
     }
   } finally {
+    clearTimeout(slow);
     await agent.destroy().catch(() => undefined);
   }
   const took = ((Date.now() - started) / 1000).toFixed(1);

@@ -40,17 +40,32 @@ export interface SecretSource {
 }
 
 /** A local, writable store of secrets (the OS keychain, or the file store when no keychain is reachable). */
+/** One stored entry of a key, named as messages show it: `keychain (service S, account A)`, `file store PATH`. */
+export interface StoredEntry {
+  key: string;
+  entry: string;
+  /** Shared by every function (the Sinch CLI's `sinch-cli` service), not this function's own. */
+  shared: boolean;
+}
+
+/** A development secret store (the keychain or the file store) under one function's namespace. */
 export interface LocalStore {
   readonly source: 'keychain' | 'filestore';
   /** Human description of where values are kept, for messages (never a value). */
   readonly where: string;
   get(key: string): Promise<string | undefined>;
-  /** Stores the value; resolves to where it was written. */
-  set(key: string, value: string): Promise<string>;
-  /** Resolves to where it was deleted from, or undefined when there was nothing. */
+  /** The entry `get` reads the key from, or undefined. */
+  find(key: string): Promise<(StoredEntry & { value: string }) | undefined>;
+  /** Stores the value in this function's own entry; resolves to it, whether it held a value already, and what the
+   * person should know about where it went (the file store says once, when it is made, that it is plain text). */
+  set(key: string, value: string): Promise<{ entry: string; replaced: boolean; notice?: string }>;
+  /** Deletes the entry `find` names; resolves to it, or undefined when there was nothing. */
   delete(key: string): Promise<string | undefined>;
-  /** Names of stored keys, sorted. */
-  list(): Promise<string[]>;
+  /** Every stored key, sorted, a key stored both shared and function-scoped once (as `find` sees it). */
+  list(): Promise<StoredEntry[]>;
+  /** Why no value can be written, with the fix, or undefined: tells "nothing stored" from a keychain whose reads
+   * find nothing because no collection is unlocked. */
+  unwritable(): Promise<string | undefined>;
 }
 
 /** A source over values already in hand (a non-empty `.env` value, the platform store's `secrets`). */

@@ -17,8 +17,11 @@ export interface KeyringSession {
 
 const TOOLS = ['dbus-daemon', 'dbus-send', 'gnome-keyring-daemon', 'secret-tool'];
 
-/** A running, unlocked keyring, or the reason this machine cannot run one (the caller skips with it). */
-export async function startKeyring(): Promise<KeyringSession | string> {
+/**
+ * A running keyring, unlocked (or, with `unlock: false`, one with no login collection at all, as on a fresh headless
+ * account), or the reason this machine cannot run one (the caller skips with it).
+ */
+export async function startKeyring({ unlock = true } = {}): Promise<KeyringSession | string> {
   for (const tool of TOOLS) {
     if ((await execa('sh', ['-c', `command -v ${tool}`], { reject: false })).exitCode !== 0) {
       return `${tool} is not installed (Debian: gnome-keyring libsecret-tools dbus dbus-x11)`;
@@ -52,12 +55,12 @@ export async function startKeyring(): Promise<KeyringSession | string> {
     const address = await firstLine(bus);
     const env = { ...base, DBUS_SESSION_BUS_ADDRESS: address };
     // --unlock reads the login password on stdin and creates the login collection with it on first use.
-    const keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
+    const keyring = spawn('gnome-keyring-daemon', ['--foreground', ...(unlock ? ['--unlock'] : []), '--components=secrets'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
     children.push(keyring);
-    keyring.stdin?.end('test-password');
+    keyring.stdin?.end(unlock ? 'test-password' : '');
     // The daemon answers before it owns the name, and a wrong password still exits 0: wait for both facts.
     await until(async () => /boolean true/.test(await dbusSend(env, ['--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.secrets'])), 'org.freedesktop.secrets to have an owner');
-    await until(async () => /boolean false/.test(await dbusSend(env, ['--dest=org.freedesktop.secrets', '/org/freedesktop/secrets/collection/login', 'org.freedesktop.DBus.Properties.Get', 'string:org.freedesktop.Secret.Collection', 'string:Locked'])), 'the login collection to be unlocked');
+    if (unlock) await until(async () => /boolean false/.test(await dbusSend(env, ['--dest=org.freedesktop.secrets', '/org/freedesktop/secrets/collection/login', 'org.freedesktop.DBus.Properties.Get', 'string:org.freedesktop.Secret.Collection', 'string:Locked'])), 'the login collection to be unlocked');
     return {
       env,
       home,

@@ -42,24 +42,31 @@ describe('keychain (real Secret Service)', { skip }, () => {
 
   test('set writes the function-scoped entry, visible to secret-tool; values round-trip exactly', async () => {
     const value = 'pässwörd with "quotes"\nand a second line 🔑';
-    const where = await (await store('fn-set')).set('NEW_KEY', value);
-    assert.equal(where, 'keychain (service sinch-cli/fn-set, account custom-NEW_KEY)');
+    const kc = await store('fn-set');
+    assert.deepEqual(await kc.set('NEW_KEY', value), { entry: 'keychain (service sinch-cli/fn-set, account custom-NEW_KEY)', replaced: false });
+    assert.deepEqual(await kc.set('NEW_KEY', value), { entry: 'keychain (service sinch-cli/fn-set, account custom-NEW_KEY)', replaced: true });
+    assert.equal(await kc.unwritable(), undefined);
     assert.equal(await lookup('sinch-cli/fn-set', 'custom-NEW_KEY'), value);
     assert.equal(await lookup('sinch-cli', 'custom-NEW_KEY'), '');
     assert.equal(await (await store('fn-set')).get('NEW_KEY'), value);
   });
 
-  test('delete removes the most specific entry first; list shows custom-* names of both services', async () => {
+  test('delete removes the entry find names, the most specific first; list shows custom-* keys of both services, marking the shared', async () => {
     await put('sinch-cli', 'custom-GONE', 'g');
     await put('sinch-cli/fn-del', 'custom-GONE', 's');
     await put('sinch-cli/fn-del', 'not-a-secret-entry', 'x');
     const kc = await store('fn-del');
-    const names = await kc.list();
+    const listed = await kc.list();
+    const names = listed.map((e) => e.key);
     assert.ok(names.includes('GONE') && names.includes('STRIPE_KEY') && !names.some((n) => !/^[A-Z0-9_]+$/.test(n)), names.join(','));
-    assert.deepEqual(names, [...names].sort());
+    assert.deepEqual(names, [...new Set(names)].sort());
+    assert.deepEqual(listed.find((e) => e.key === 'GONE'), { key: 'GONE', entry: 'keychain (service sinch-cli/fn-del, account custom-GONE)', shared: false });
+    assert.deepEqual(listed.find((e) => e.key === 'STRIPE_KEY'), { key: 'STRIPE_KEY', entry: 'keychain (service sinch-cli, account custom-STRIPE_KEY)', shared: true });
+    assert.deepEqual(await kc.find('GONE'), { key: 'GONE', entry: 'keychain (service sinch-cli/fn-del, account custom-GONE)', shared: false, value: 's' });
     assert.equal(await kc.delete('GONE'), 'keychain (service sinch-cli/fn-del, account custom-GONE)');
     assert.equal(await lookup('sinch-cli/fn-del', 'custom-GONE'), '');
     assert.equal(await kc.get('GONE'), 'g');
+    assert.equal((await kc.find('GONE'))?.shared, true);
     assert.equal(await kc.delete('GONE'), 'keychain (service sinch-cli, account custom-GONE)');
     assert.equal(await kc.delete('GONE'), undefined);
   });

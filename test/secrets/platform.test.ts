@@ -51,6 +51,26 @@ describe('platform store: success and recovery', () => {
     assert.equal(server.requests.length, 3);
   });
 
+  test('a slow or failing store is not silent: a notice after 1 s and at each retry, naming the host only', async () => {
+    const said: string[] = [];
+    const { run, server } = await fetchWith([hang, status(503), json(BODY)], { onWait: (m) => said.push(m), deadlineMs: 6000, baseDelayMs: 50 });
+    assert.deepEqual(await run, BODY);
+    const host = `127.0.0.1:${new URL(server.origin).port}`;
+    assert.equal(said.length, 3, said.join('\n'));
+    assert.match(said[0]!, new RegExp(`^waiting for the platform store at ${host.replaceAll('.', '\\.')}: attempt 1, 1\\.\\d s of 6 s$`));
+    assert.match(said[1]!, /: attempt 2, \d\.\d s of 6 s \(last: .+\)$/);
+    assert.match(said[2]!, /: attempt 3, \d\.\d s of 6 s \(last: HTTP 503\)$/);
+    for (const line of said) assert.ok(!line.includes(TOKEN) && !line.includes('/v1/secrets'), line);
+  });
+
+  test('a store that answers within 1 s says nothing', async () => {
+    const said: string[] = [];
+    const { run } = await fetchWith([json(BODY)], { onWait: (m) => said.push(m) });
+    await run;
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    assert.deepEqual(said, []);
+  });
+
   test('429 with Retry-After: 1 waits about a second, then recovers', async () => {
     const { run, server } = await fetchWith([status(429, { 'retry-after': '1' }), json(BODY)]);
     assert.deepEqual(await run, BODY);
