@@ -134,7 +134,9 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
       to.on('error', () => from.unpipe(to).resume());
     }
     // Ours go through the child's stderr redactor, masked too, and never inside a partial secret it holds.
-    return { stdout, stderr, log: createLogger({ write: (text) => stderr.writeMessage(text) }, logOptions(args)) };
+    const log = createLogger({ write: (text) => stderr.writeMessage(text) }, logOptions(args));
+    // Node does not exit while a write to a reader that never reads is pending: after a stop request we must.
+    return { stdout, stderr, log, abandon: (code) => process.exit(code) };
   };
   return supervise({
     command,

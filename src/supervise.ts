@@ -30,6 +30,8 @@ export interface Outputs {
   stderr: Writable;
   /** Our messages: after what the child wrote to stderr before them, never inside a partial secret held there. */
   log: Logger;
+  /** Ends us with `code` now, dropping what our own readers have not taken: called once a stop request's patience ran out. */
+  abandon?: (code: number) => void;
 }
 
 /** After the child exits, how long its pipes may stay silent (held open by a descendant) before we stop reading. */
@@ -105,8 +107,10 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
   if (spawnError) log.error(`cannot start ${o.command}: ${spawnError}`);
   else log.notice(signal ? `child killed by ${signal} (exit ${code})` : `child exited with code ${code}`);
   // Our own readers may be slow or stuck: a stop request then gives up on what they have not taken.
-  await Promise.race([endAll(out), patience.then(() => [out.stdout, out.stderr].forEach((w) => w.destroy()))]);
+  const gaveUp = await Promise.race([endAll(out).then(() => false), patience.then(() => true)]);
+  if (gaveUp) [out.stdout, out.stderr].forEach((w) => w.destroy());
   release();
+  if (gaveUp) out.abandon?.(code);
   return code;
 }
 

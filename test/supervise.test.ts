@@ -322,6 +322,34 @@ process.stdin.once('data', () => { for (const out of [process.stdout, process.st
   });
 });
 
+describe('a reader that never reads', () => {
+  it('after a stop request, the rest of the output gets 5 s, then we exit with the child\'s code', { timeout: 30_000 }, async () => {
+    const dir = project();
+    // The child fills its pipe and ours; it may be blocked in its write when SIGTERM comes (then SIGKILL after 1 s).
+    const script = "process.stdout.write('x'.repeat(4 << 20)); process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1000)";
+    const { spawn } = await import('node:child_process');
+    const entrypoint = spawn(process.execPath, [bin, '--stop-timeout', '1', '--', process.execPath, '-e', script], {
+      cwd: dir, env: { PATH: process.env.PATH!, HOME: dir, SINCH_ENVIRONMENT: 'production' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    entrypoint.stdout.pause(); // never read: our writes to stdout stay pending
+    let stderr = '';
+    entrypoint.stderr.on('data', (d: Buffer) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => entrypoint.on('exit', resolve));
+    while (!/started/.test(stderr)) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const stopped = Date.now();
+    entrypoint.kill('SIGTERM');
+    const late = setTimeout(() => entrypoint.kill('SIGKILL'), 20_000);
+    const code = await exited;
+    clearTimeout(late);
+    // The child's own code, as our exit notice names it (0 if its handler ran, 137 if it was still blocked writing).
+    assert.equal(code, Number(/child (?:exited with code (\d+)|killed by \w+ \(exit (\d+)\))/.exec(stderr)?.slice(1).find(Boolean)), stderr);
+    const took = Date.now() - stopped;
+    assert.ok(took < 15_000, `exited ${took} ms after SIGTERM`);
+    assert.match(stderr, /our reader is not taking its output; dropping the rest/);
+  });
+});
+
 describe('PID 1', () => {
   const unshare = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true']).status === 0;
   const skip = !unshare && 'cannot create a PID namespace here (unshare --pid --fork --mount-proc needs root)';
