@@ -3,7 +3,7 @@ import type { Transform } from 'node:stream';
 import type { ReadStream } from 'node:tty';
 import { deriveCommand } from './command.js';
 import { declareInDotenv, readDotenv, readSinchJson } from './config.js';
-import { bootLine, childEnvironment, loadConfiguration, openLocalStore, type ConfigureOptions } from './configure.js';
+import { bootLine, childEnvironment, loadConfiguration, openLocalStore, secretsToMask, type ConfigureOptions } from './configure.js';
 import { logOptionsIn, parseCommandLine, type CheckArgs, type GlobalArgs, type RunArgs, type SecretsAction, type SecretsArgs } from './command-line.js';
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import { createLogger, type Logger, type LoggerOptions } from './log.js';
@@ -89,8 +89,8 @@ async function secretsCommand(action: SecretsAction, args: SecretsArgs): Promise
 /** `redact`: stdin to stdout through one redactor; a closed stdout (EPIPE) ends it quietly. */
 async function redactCommand(args: GlobalArgs): Promise<number> {
   const log = createLogger(stderrBlocking, logOptions(args));
-  const { secrets, credentials = [] } = await loadConfiguration({ ...configureOptions(args), clientsWarning: false }, log);
-  const matcher = createMatcher(compileSecrets([...secrets, ...credentials], args, log), args.mask);
+  const resolved = await loadConfiguration({ ...configureOptions(args), clientsWarning: false }, log);
+  const matcher = createMatcher(compileSecrets(secretsToMask(resolved), args, log), args.mask);
   // The pump blocks in read(2), where no signal handler of ours can run: a stop request takes its default action,
   // as for `cat`. Not as PID 1, whom the kernel shields from default actions: there streams keep our handlers.
   const blocking = process.pid !== 1;
@@ -121,7 +121,7 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
 
   const options = { holdMs: args['hold-ms'], rawLimit: args['raw-limit'] };
   const outputs = (): Outputs => {
-    const redaction = compileSecrets([...resolved.secrets, ...(resolved.credentials ?? [])], args, bootLog);
+    const redaction = compileSecrets(secretsToMask(resolved), args, bootLog);
     const redactor = (): Transform => createRedactor(createMatcher(redaction, args.mask), options);
     const [stdout, stderr] = [redactor(), redactor()];
     for (const [from, to] of [[stdout, process.stdout], [stderr, process.stderr]] as const) {
