@@ -103,7 +103,8 @@ async function redactCommand(args: GlobalArgs): Promise<number> {
 function compileSecrets(secrets: Secret[], args: GlobalArgs, log: Logger): Redaction {
   const minValueBytes = args['min-secret-length'];
   const redaction = compileRedaction(secrets, { minValueBytes, minDerivedBytes: Math.max(8, minValueBytes) });
-  for (const name of redaction.tooShort) log.warn(`not masking ${name}: its value is shorter than ${minValueBytes} bytes (--min-secret-length)`);
+  // A key may come several times (the values other sources offered, a trimmed form): named once.
+  for (const name of new Set(redaction.tooShort)) log.warn(`not masking ${name}: its value is shorter than ${minValueBytes} bytes (--min-secret-length)`);
   return redaction;
 }
 

@@ -61,7 +61,7 @@ describe('our initial environment, which /proc/<our pid>/environ shows to the fu
       const child = [process.execPath, '-e', `const e = require('fs').readFileSync('/proc/' + process.ppid + '/environ', 'latin1');
         console.log(JSON.stringify({ token: e.includes(${JSON.stringify(TOKEN)}), sig: e.includes(${JSON.stringify(SIG)}), host: e.includes('127.0.0.1'),
           other: e.includes('KEEP_ME=kept'), names: e.split('\\0').filter((v) => v.startsWith('SINCH_SECRETS_')).map((v) => v.split('=')[0]).sort() }))`];
-      for (const env of [{ SINCH_SECRETS_TOKEN: TOKEN }, { SINCH_SECRETS_TOKEN_FILE: tokenFile }]) {
+      for (const env of [{ SINCH_SECRETS_TOKEN: TOKEN }, { SINCH_SECRETS_TOKEN_FILE: tokenFile }] as Record<string, string>[]) {
         const started = start(['--', ...child], { dir, env: { ...env, KEEP_ME: 'kept', SINCH_SECRETS_URL: server.url(`/v1/secrets?sig=${SIG}`) } });
         const { code } = await started.exit;
         assert.equal(code, 0, started.stderr());
