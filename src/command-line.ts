@@ -128,7 +128,7 @@ const GLOBAL_OPTIONS = {
   'hold-ms': { type: 'string', requiresArg: true, default: 50, coerce: within('hold-ms', 0), describe: 'Deadline before held bytes that may begin a secret are released (ms)' },
   'raw-limit': { type: 'string', requiresArg: true, default: 3, coerce: whole('raw-limit', 0), describe: 'At that deadline, up to this many held bytes are output raw; more are masked' },
   quiet: { type: 'boolean', default: false, describe: 'Silence our notices' },
-  'log-format': { choices: ['text', 'json'], default: 'text', describe: 'Format of our own messages' },
+  'log-format': { choices: ['text', 'json'], default: 'text', coerce: once('log-format'), describe: 'Format of our own messages' },
   environment: { type: 'string', requiresArg: true, coerce: once('environment'), describe: 'development or production (default: $SINCH_ENVIRONMENT, else development)' },
   'secrets-dir': { type: 'string', requiresArg: true, coerce: once('secrets-dir'), describe: 'Directory of mounted secret files, one per key (default: /run/secrets when it exists)' },
   'allow-missing': { type: 'boolean', default: false, describe: 'Start even when a declared secret has no value (a warning, not exit 78)' },
