@@ -4,7 +4,7 @@
 export interface Secret {
   name: string;
   value: string;
-  /** The value as its source held it, when that is not the UTF-8 of value. */
+  /** The value as its source held it, when that is not the UTF-8 of `value` (a binary secret file). */
   bytes?: Buffer;
 }
 
