@@ -52,7 +52,7 @@ export function within(flag: string, min: number, max = MAX_TIMER_MS, integer = 
 }
 
 /** A yargs `coerce` refusing a repeated option (yargs makes it an array, which no check and no caller expects). */
-export function once<T>(flag: string, coerce: (value: unknown) => T = (value) => value as T): (value: unknown) => T {
+function once<T>(flag: string, coerce: (value: unknown) => T = (value) => value as T): (value: unknown) => T {
   return (value) => {
     if (Array.isArray(value)) throw new EntrypointError(`--${flag}: given more than once`, ExitCode.usage);
     return coerce(value);
