@@ -66,7 +66,41 @@ function load({ cache = true } = {}) {
   return { main: evaluate(main, require, cache, scripts).main, require, scripts };
 }
 
+/**
+ * NODE_DEBUG is the function's setting (the child gets it unchanged), but Node reads it once as it starts, before
+ * this file runs, so deleting it now would change nothing: Node's debuglog, and undici's through it, would print to
+ * our stderr (undici: the platform store's signed URL) where no redactor sees it. Our process drops those lines
+ * instead. Each is one string written to process.stderr, `<SET> <our pid>: ...`, which our own messages
+ * (`sinch-entrypoint: ...`) and the child's output (Buffers, from the redactor) never are. process.stderr is left
+ * unmade until first used (src/stdio.ts says why).
+ */
+function dropNodeDebug() {
+  if (!process.env.NODE_DEBUG) return;
+  const debugLine = new RegExp(`^[A-Z0-9_]+ (?:\\x1b\\[\\d+m)?${process.pid}(?:\\x1b\\[\\d+m)?: `);
+  const make = Object.getOwnPropertyDescriptor(process, 'stderr')?.get;
+  if (make === undefined) return;
+  let made;
+  Object.defineProperty(process, 'stderr', {
+    configurable: true,
+    enumerable: true,
+    get() {
+      if (made === undefined) {
+        made = make.call(process);
+        const write = made.write;
+        made.write = function (chunk, ...rest) {
+          if (typeof chunk !== 'string' || !debugLine.test(chunk)) return write.call(this, chunk, ...rest);
+          const done = rest.find((arg) => typeof arg === 'function');
+          if (done) process.nextTick(done);
+          return true;
+        };
+      }
+      return made;
+    },
+  });
+}
+
 if (require.main === module) {
+  dropNodeDebug();
   // Until the bundle has taken the signals (src/signals.ts), a stop request ends us as its default action would,
   // but with an exit code: the kernel drops default-action signals sent to PID 1.
   const early = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15 };

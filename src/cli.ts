@@ -2,7 +2,7 @@
 import type { ReadStream } from 'node:tty';
 import { deriveCommand } from './command.js';
 import { declareInDotenv, readDotenv, readSinchJson } from './config.js';
-import { bootLine, childEnvironment, loadConfiguration, openLocalStore, storeChoice, type ConfigureOptions } from './configure.js';
+import { bootLine, childEnvironment, loadConfiguration, openLocalStore, secretsToMask, storeChoice, type ConfigureOptions } from './configure.js';
 import { logOptionsIn, parseCommandLine, type CheckArgs, type GlobalArgs, type RunArgs, type SecretsAction, type SecretsArgs } from './command-line.js';
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import { createLogger, type Logger, type LoggerOptions } from './log.js';
@@ -93,8 +93,8 @@ async function secretsCommand(action: SecretsAction, args: SecretsArgs): Promise
 /** `redact`: stdin to stdout through one redactor; a closed stdout (EPIPE) ends it quietly. */
 async function redactCommand(args: GlobalArgs): Promise<number> {
   const log = createLogger(stderrBlocking, logOptions(args));
-  const { secrets, credentials = [] } = await loadConfiguration({ ...configureOptions(args), clientsWarning: false }, log);
-  const matcher = createMatcher(compileSecrets([...secrets, ...credentials], args, log), args.mask);
+  const resolved = await loadConfiguration({ ...configureOptions(args), clientsWarning: false }, log);
+  const matcher = createMatcher(compileSecrets(secretsToMask(resolved), args, log), args.mask);
   // The pump blocks in read(2), where no signal handler of ours can run: a stop request takes its default action,
   // as for `cat`. Not as PID 1, whom the kernel shields from default actions: there streams keep our handlers.
   const blocking = process.pid !== 1;
@@ -107,7 +107,8 @@ async function redactCommand(args: GlobalArgs): Promise<number> {
 function compileSecrets(secrets: Secret[], args: GlobalArgs, log: Logger): Redaction {
   const minValueBytes = args['min-secret-length'];
   const redaction = compileRedaction(secrets, { minValueBytes, minDerivedBytes: Math.max(8, minValueBytes) });
-  for (const name of redaction.tooShort) log.warn(`not masking ${name}: its value is shorter than ${minValueBytes} bytes (--min-secret-length)`);
+  // A key may come several times (the values other sources offered, a trimmed form): named once.
+  for (const name of new Set(redaction.tooShort)) log.warn(`not masking ${name}: its value is shorter than ${minValueBytes} bytes (--min-secret-length)`);
   return redaction;
 }
 
@@ -125,7 +126,7 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
 
   const options = { holdMs: args['hold-ms'], rawLimit: args['raw-limit'] };
   const outputs = (): Outputs => {
-    const redaction = compileSecrets([...resolved.secrets, ...(resolved.credentials ?? [])], args, bootLog);
+    const redaction = compileSecrets(secretsToMask(resolved), args, bootLog);
     const redactor = (): RedactorStream => createRedactor(createMatcher(redaction, args.mask), options);
     const [stdout, stderr] = [redactor(), redactor()];
     for (const [from, to] of [[stdout, process.stdout], [stderr, process.stderr]] as const) {

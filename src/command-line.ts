@@ -43,12 +43,20 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
  * --min-secret-length read as NaN or 0 would switch masking off.
  */
 export function within(flag: string, min: number, max = MAX_TIMER_MS, integer = false): (value: unknown) => number {
-  return (value) => {
+  return once(flag, (value) => {
     const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
     if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
       throw new EntrypointError(`--${flag}: expected ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`, ExitCode.usage);
     }
     return n;
+  });
+}
+
+/** A yargs `coerce` refusing a repeated option (yargs makes it an array, which no check and no caller expects). */
+function once<T>(flag: string, coerce: (value: unknown) => T = (value) => value as T): (value: unknown) => T {
+  return (value) => {
+    if (Array.isArray(value)) throw new EntrypointError(`--${flag}: given more than once`, ExitCode.usage);
+    return coerce(value);
   };
 }
 
@@ -57,15 +65,18 @@ export function whole(flag: string, min: number): (value: unknown) => number {
   return within(flag, min, 2 ** 20, true);
 }
 
-/** --dir must name a directory: a typo would otherwise run with no configuration at all. */
-export function directory(dir: string): string {
-  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new EntrypointError(`--dir: not a directory: ${dir}`, ExitCode.usage);
+/** --dir must name a directory: a typo would otherwise run with no configuration at all. Never echoed: see usageError. */
+export function directory(dir: unknown): string {
+  if (typeof dir !== 'string' || !statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new EntrypointError('--dir: not a directory', ExitCode.usage);
   return dir;
 }
 
 const COMMANDS = new Set(['run', 'redact', 'check', 'secrets']);
 
-/** yargs' complaint as exit 64, never echoing a stray argument: it may be a value typed in the wrong place. */
+/**
+ * yargs' complaint as exit 64, never echoing what was typed, not even an unknown `--word`: it may be a value typed
+ * in the wrong place (`secrets add KEY --sk_live_...`). A known option a couple of edits away is suggested instead.
+ */
 export function usageError(message: string, argv: string[]): EntrypointError {
   const choices = /Argument: ([\w-]+), Given: .*, Choices: (.*)$/s.exec(message);
   if (choices) return new EntrypointError(`--${choices[1]}: expected one of ${choices[2]!.replace(/"/g, '')}`, ExitCode.usage);
@@ -73,11 +84,29 @@ export function usageError(message: string, argv: string[]): EntrypointError {
   if (!unknown) return new EntrypointError(message.replace(/\s*\n\s*/g, ' '), ExitCode.usage);
   const ours = ourArgs(argv);
   const flags = unknown[1]!.split(', ').filter((name) => ours.some((a) => a === `--${name}` || a.startsWith(`--${name}=`)));
-  const what = flags.length > 0 ? `unknown option ${flags.map((f) => `--${f}`).join(', ')}` : 'unexpected arguments (not shown)';
+  const near = flags.map(nearestOption).find((name) => name !== undefined);
+  const what = flags.length > 0 ? `unknown option (not shown${near ? `; did you mean --${near}?` : ''})` : 'unexpected arguments (not shown)';
   // A command given without `--` (Docker's CMD after an ENTRYPOINT that lacks it) lands here too.
   const running = !COMMANDS.has(ours.find((a) => !a.startsWith('-')) ?? 'run') || ours[0] === 'run';
   const hint = running && !argv.includes('--') ? '; put the command to run after --' : '; see --help';
   return new EntrypointError(what + hint, ExitCode.usage);
+}
+
+/** Our option nearest to `typed` by edit distance, if within 2 edits: a suggestion that shows only our own name. */
+function nearestOption(typed: string): string | undefined {
+  let best: [string, number] | undefined;
+  for (const name of [...Object.keys(RUN_OPTIONS), 'json', 'show', 'force', 'help', 'version']) {
+    // Levenshtein distance, one row at a time.
+    let row = Array.from({ length: name.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= typed.length; i++) {
+      const next = [i];
+      for (let j = 1; j <= name.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (typed[i - 1] === name[j - 1] ? 0 : 1));
+      row = next;
+    }
+    const distance = row[name.length]!;
+    if (distance <= 2 && (best === undefined || distance < best[1])) best = [name, distance];
+  }
+  return best?.[0];
 }
 
 /** --quiet and --log-format read from argv itself, for the errors that come before or from parsing it. */
@@ -94,15 +123,15 @@ function ourArgs(argv: string[]): string[] {
 }
 
 const GLOBAL_OPTIONS = {
-  dir: { type: 'string', requiresArg: true, default: '.', coerce: directory, describe: 'Project directory (sinch.json, .env)' },
-  mask: { type: 'string', requiresArg: true, default: '***', describe: 'Mask text; {name} expands to the secret key' },
+  dir: { type: 'string', requiresArg: true, default: '.', coerce: once('dir', directory), describe: 'Project directory (sinch.json, .env)' },
+  mask: { type: 'string', requiresArg: true, default: '***', coerce: once('mask'), describe: 'Mask text; {name} expands to the secret key' },
   'min-secret-length': { type: 'string', requiresArg: true, default: 4, coerce: whole('min-secret-length', 1), describe: 'Shortest secret value (bytes) that is masked' },
   'hold-ms': { type: 'string', requiresArg: true, default: 50, coerce: within('hold-ms', 0), describe: 'Deadline before held bytes that may begin a secret are released (ms)' },
   'raw-limit': { type: 'string', requiresArg: true, default: 3, coerce: whole('raw-limit', 0), describe: 'At that deadline, up to this many held bytes are output raw; more are masked' },
   quiet: { type: 'boolean', default: false, describe: 'Silence our notices' },
-  'log-format': { choices: ['text', 'json'], default: 'text', describe: 'Format of our own messages' },
-  environment: { type: 'string', requiresArg: true, describe: 'development or production (default: $SINCH_ENVIRONMENT, else development)' },
-  'secrets-dir': { type: 'string', requiresArg: true, describe: 'Directory of mounted secret files, one per key (default: /run/secrets when it exists)' },
+  'log-format': { choices: ['text', 'json'], default: 'text', coerce: once('log-format'), describe: 'Format of our own messages' },
+  environment: { type: 'string', requiresArg: true, coerce: once('environment'), describe: 'development or production (default: $SINCH_ENVIRONMENT, else development)' },
+  'secrets-dir': { type: 'string', requiresArg: true, coerce: once('secrets-dir'), describe: 'Directory of mounted secret files, one per key (default: /run/secrets when it exists)' },
   'allow-missing': { type: 'boolean', default: false, describe: 'Start even when a declared secret has no value (a warning, not exit 78)' },
   'secrets-timeout': { type: 'string', requiresArg: true, default: 30_000, coerce: within('secrets-timeout', 1), describe: 'Deadline for reading a secret store: all platform retries, each keychain call (ms)' },
   store: { choices: ['auto', 'keychain', 'file'], describe: 'Development secret store: the keychain, else the file store (auto), or only one (default: $SINCH_SECRETS_STORE, else auto)' },

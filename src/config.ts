@@ -24,6 +24,14 @@ export interface Declarations {
   values: Record<string, string>;
 }
 
+/** The entrypoint's own settings: read by us and kept from the function, so never a variable or secret of its own. */
+export const OWN_SETTINGS: readonly string[] = ['SINCH_SECRETS_URL', 'SINCH_SECRETS_TOKEN', 'SINCH_SECRETS_TOKEN_FILE'];
+
+/** The error for one of OWN_SETTINGS declared as the function's, naming where (a file, a line, the store). */
+export function ownSetting(where: string, key: string): EntrypointError {
+  return new EntrypointError(`${where}: ${key} is the entrypoint's own setting, not the function's: remove it (set it in the container's environment)`, ExitCode.config);
+}
+
 // The function name becomes a keychain service and a file name, so it must be a plain, safe word.
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -59,6 +67,7 @@ export function readSinchJson(dir: string): Project {
       if (!VARIABLE_NAME.test(key)) {
         throw new EntrypointError(`${path}: variables[${JSON.stringify(printable(key))}] is not a valid variable name`, ExitCode.config);
       }
+      if (OWN_SETTINGS.includes(key)) throw ownSetting(`${path}: variables`, key);
       if (typeof value !== 'string') throw bad(`variables.${key}`, 'a string', value);
       project.variables[key] = value;
     }
@@ -89,6 +98,7 @@ export function readDotenv(dir: string, log: Logger): Declarations {
       // Not shown: a line that is not KEY=... is most often a pasted value.
       throw new EntrypointError(`${path}:${line}: the key must match [A-Z0-9_]+ (not shown)`, ExitCode.config);
     }
+    if (OWN_SETTINGS.includes(key)) throw ownSetting(`${path}:${line}`, key);
     if (seen.has(key)) log.warn(`${path}:${line}: ${key} is declared again (first on line ${seen.get(key)}); the later value wins`);
     else seen.set(key, line);
     const value = rest.trimStart();

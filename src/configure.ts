@@ -1,10 +1,11 @@
 // The configuration model at boot: sinch.json and .env, then each key's value from the sources in their order.
 import { homedir } from 'node:os';
 import { dirname } from 'node:path';
-import { readDotenv, readSinchJson } from './config.js';
-import { modeEnvironment, parseEnvironment } from './environment.js';
+import { OWN_SETTINGS, ownSetting, readDotenv, readSinchJson } from './config.js';
+import { modeEnvironment, parseEnvironment, scrubInitialEnvironment } from './environment.js';
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import type { Logger } from './log.js';
+import type { Secret } from './redact/needles.js';
 import { BASE_CREDENTIALS, clientsNeedingBase } from './sdk-clients.js';
 import { CLI_ALIASES, envSource } from './secrets/env.js';
 import { filesSource, secretsDir } from './secrets/files.js';
@@ -47,7 +48,7 @@ export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promi
   const dir = secretsDir(o.secretsDir);
   const sources: SecretSource[] = [envSource(process.env), mapSource('dotenv', declared.values)];
   // Set, they may differ from the key they stand in for, and the child inherits them: mask them as well.
-  const credentials = Object.values(CLI_ALIASES).filter((name) => process.env[name]).map((name) => ({ name, value: process.env[name]! }));
+  const credentials: Secret[] = Object.values(CLI_ALIASES).filter((name) => process.env[name]).map((name) => ({ name, value: process.env[name]! }));
   if (dir) sources.push(filesSource(dir));
   if (environment === 'production') {
     const [{ platformSettings }, { fetchPlatformStore }] = await Promise.all([
@@ -56,11 +57,16 @@ export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promi
     ]);
     const settings = platformSettings(process.env);
     if (settings) {
+      // Read by now: our own settings leave our initial environment, which the function can read (README).
+      scrubInitialEnvironment(OWN_SETTINGS);
       credentials.push({ name: 'SINCH_SECRETS_TOKEN', value: settings.token });
       // A signed URL carries its credential in the query (X-Amz-Signature, sig, token): mask those values, not the
       // expiry or algorithm beside them, which are ordinary words and numbers in any log.
       for (const [param, value] of settings.url.searchParams) if (CREDENTIAL_PARAM.test(param)) credentials.push({ name: 'SINCH_SECRETS_URL', value });
       const store = await fetchPlatformStore({ ...settings, deadlineMs: o.storeTimeoutMs, onWait: (message) => log.notice(message) });
+      for (const part of ['variables', 'secrets'] as const) {
+        for (const name of Object.keys(store[part])) if (OWN_SETTINGS.includes(name)) throw ownSetting(`the platform store's ${part}`, name);
+      }
       for (const [name, value] of Object.entries(store.variables)) [variables[name], variableSources[name]] = [value, 'platform'];
       optional.push(...Object.keys(store.secrets));
       sources.push(mapSource('platform', store.secrets));
@@ -69,6 +75,7 @@ export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promi
     // Opened on first use, so a boot whose keys all came from env or files never touches the keychain.
     let store: LocalStore | undefined;
     const local: SecretSource = {
+      lazy: true,
       get name() {
         return store?.source ?? 'keychain';
       },
@@ -76,6 +83,8 @@ export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promi
     };
     sources.push(sinchConfigSource(homedir(), log), local);
   }
+  const secretNames = new Set([...declared.keys, ...optional, ...Object.values(CLI_ALIASES)]);
+  sources.push(...variablesNamedAsSecrets(variables, variableSources, secretNames, project.path, credentials, log));
   // As for secrets, the environment comes first: `docker run -e COMPANY_NAME=...` overrides sinch.json.
   for (const name of Object.keys(variables)) if (process.env[name]) [variables[name], variableSources[name]] = [process.env[name]!, 'env'];
   const resolved = await resolveSecrets(
@@ -83,6 +92,9 @@ export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promi
     sources,
   );
   resolved.credentials = credentials;
+  for (const s of resolved.secrets) {
+    if (s.bytes) log.notice(`${s.name}: its file is not UTF-8 text, so it is not put in the environment (the function reads the file itself); its bytes are masked`);
+  }
   const base = (resolved.missingOptional ?? []).filter((key) => BASE_CREDENTIALS.includes(key));
   if (base.length && o.clientsWarning !== false) log.warn(`${base.join(', ')} not found: the ${clientsNeedingBase().join(', ')} clients will be unavailable`);
   if (o.enforce !== false && resolved.missing.length) {
@@ -91,6 +103,45 @@ export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promi
     log.warn(`${message}; continuing (--allow-missing)`);
   }
   return resolved;
+}
+
+/**
+ * A name is a variable or a secret, never both. A variable named like a secret (declared in .env, a base credential,
+ * one of the platform store's secrets) leaves `variables`, with a warning, so that neither `check` nor the
+ * environment override shows that secret's value as a variable's; its own value becomes the secret's last source
+ * (masked, never shown), so a function that relied on it keeps it. One named like a Sinch CLI override is dropped.
+ */
+function variablesNamedAsSecrets(
+  variables: Record<string, string>, origins: Record<string, string>, secretNames: Set<string>, path: string, credentials: Secret[], log: Logger,
+): SecretSource[] {
+  const fallback = { 'sinch.json': {} as Record<string, string>, platform: {} as Record<string, string> };
+  for (const name of Object.keys(variables).filter((n) => secretNames.has(n))) {
+    const origin = origins[name] === 'platform' ? 'platform' : 'sinch.json';
+    const where = origin === 'platform' ? "the platform store's variables" : `${path}: variables`;
+    const alias = Object.values(CLI_ALIASES).includes(name);
+    log.warn(`${where}.${name} is a secret's name: ${alias ? 'ignored (a Sinch CLI override, set it in the environment)' : 'taken as that secret (never shown, masked), used only when no secret source has a value'}`);
+    if (alias) credentials.push({ name, value: variables[name]! });
+    else fallback[origin][name] = variables[name]!;
+    delete variables[name];
+    delete origins[name];
+  }
+  return [mapSource('platform', fallback.platform), mapSource('sinch.json', fallback['sinch.json'])];
+}
+
+/**
+ * Everything to mask: each key's value, the values the other sources offered for it (the function can read those
+ * too) and our own credentials; each also trimmed of blanks, as a function that trims its configuration prints it.
+ */
+export function secretsToMask(r: Resolved): Secret[] {
+  const all: Secret[] = [];
+  const add = (name: string, value: string, bytes?: Buffer): void => {
+    all.push(bytes ? { name, value, bytes } : { name, value });
+    const trimmed = value.trim();
+    if (trimmed !== value && trimmed !== '') all.push({ name, value: trimmed });
+  };
+  for (const s of [...r.secrets, ...(r.shadowed ?? [])]) add(s.name, s.value, s.bytes);
+  for (const c of r.credentials ?? []) add(c.name, c.value);
+  return all;
 }
 
 /** The development secret store: the OS keychain, or the file store (with a notice) when no keychain is reachable. */
@@ -136,9 +187,13 @@ export function bootLine(r: Resolved, command: string[], pid: number): [string, 
   return [text, { mode: r.environment, variables, secrets, command, pid, bootMs }];
 }
 
-/** The child's environment: ours without the platform store's settings (ours to read, not the function's), then the variables, the secrets and the mode's. */
+/**
+ * The child's environment: ours, the variables, the secrets (not one held as bytes: no environment can carry
+ * them whole) and the mode's, without our own settings (ours to read, not the function's), whoever brought them.
+ */
 export function childEnvironment(r: Resolved, env: NodeJS.ProcessEnv): Record<string, string | undefined> {
-  const { SINCH_SECRETS_URL: _url, SINCH_SECRETS_TOKEN: _token, SINCH_SECRETS_TOKEN_FILE: _file, ...inherited } = env;
-  const secrets = Object.fromEntries(r.secrets.map((s) => [s.name, s.value]));
-  return { ...inherited, ...r.variables, ...secrets, ...modeEnvironment(r.environment) };
+  const secrets = Object.fromEntries(r.secrets.filter((s) => !s.bytes).map((s) => [s.name, s.value]));
+  const child: Record<string, string | undefined> = { ...env, ...r.variables, ...secrets, ...modeEnvironment(r.environment) };
+  for (const name of OWN_SETTINGS) delete child[name];
+  return child;
 }

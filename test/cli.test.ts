@@ -38,12 +38,16 @@ describe('flags', () => {
     }
   });
 
-  it('names an unknown option, and never echoes stray arguments (they may be a misplaced value)', () => {
+  it('never echoes an unknown option or stray arguments (they may be a misplaced value), suggesting a near one', () => {
     const dir = project();
     const options = { encoding: 'utf8' as const, cwd: dir, env: { PATH: process.env.PATH, HOME: dir } };
     const flag = spawnSync(process.execPath, [bin, 'redact', '--bogus-flag'], options);
     assert.equal(flag.status, 64);
-    assert.match(flag.stderr, /unknown option --bogus-flag; see --help/);
+    assert.match(flag.stderr, /^sinch-entrypoint: error: unknown option \(not shown\); see --help$/m);
+    assert.doesNotMatch(flag.stderr, /bogus/);
+    const typo = spawnSync(process.execPath, [bin, '--hold-msx', '5', '--', 'true'], options);
+    assert.equal(typo.status, 64);
+    assert.match(typo.stderr, /unknown option \(not shown; did you mean --hold-ms\?\)/);
     const stray = spawnSync(process.execPath, [bin, 'secrets', 'add', 'STRIPE_KEY', '-sk_live_abc123', 'extra-sk_live_abc123'], options);
     assert.equal(stray.status, 64);
     assert.doesNotMatch(stray.stderr, /sk_live|abc123|[, ] ?[lv], /);
@@ -51,6 +55,23 @@ describe('flags', () => {
     assert.equal(command.status, 64);
     assert.match(command.stderr, /put the command to run after --/);
   });
+
+  // Each a value typed where the command line expected something else: no usage or configuration error shows it.
+  const typed = 'sk_live_typed_0123456789';
+  for (const args of [['--dir', typed, '--', 'true'], [`--dir=${typed}`, 'check'], ['--dir', 'a-file', '--', 'true'], ['--secrets-dir', typed, '--', 'true'],
+    ['check', `--secrets-dir=./a-file`], ['secrets', 'add', 'KEY', `--${typed}`], ['secrets', 'add', 'KEY', `--${typed}=x`], [`--${typed}`, '--', 'true'],
+    ['check', `--no-${typed}`], ['redact', `-${typed}`], ['--log-format', typed, '--', 'true'], ['--environment', typed, 'check'], ['--hold-ms', typed, '--', 'true'],
+    ['--dir', '.', '--dir', typed, '--', 'true'], ['--secrets-dir', '.', '--secrets-dir', typed, 'check'], ['--environment=production', `--environment=${typed}`, '--', 'true'],
+    ['--log-format', 'json', `--log-format=${typed}`, '--', 'true'], ['--mask', 'x', '--mask', typed, '--', 'true'], ['check', typed], ['secrets', typed], ['secrets', 'list', typed], [typed], ['--quiet', typed, '--', 'true']]) {
+    it(`${args.join(' ').replaceAll(typed, 'VALUE')}: a usage or configuration error that never echoes the value`, () => {
+      const dir = project();
+      writeFileSync(join(dir, 'a-file'), '');
+      const { status, stderr, stdout } = spawnSync(process.execPath, [bin, ...args.map((a) => a.replace('a-file', join(dir, 'a-file')))],
+        { encoding: 'utf8', cwd: dir, env: { PATH: process.env.PATH, HOME: dir, SINCH_ENVIRONMENT: 'production' } });
+      assert.ok(status === 64 || status === 78, `exit ${status}: ${stderr}`);
+      assert.doesNotMatch(stderr + stdout, /sk_live|0123456789|a-file|internal error/);
+    });
+  }
 
   it('reports a fatal error as a JSON line with --log-format json', async () => {
     const dir = project({ secrets: ['MISSING_KEY'] });

@@ -77,11 +77,13 @@ describe('exit codes', () => {
   it('a secret no environment variable can carry is named, never shown: NUL (78), over 128 KiB (E2BIG, 126)', async () => {
     const dir = project({ secrets: ['CUT_KEY', 'BIG_KEY'] });
     const mounted = mkdtempSync(join(tmpdir(), 'mounted-'));
-    writeFileSync(join(mounted, 'CUT_KEY'), 'sk_live_before_nul\0after_nul');
+    // In .env: a mounted file holding a NUL is binary, kept from the environment (test/configuration-masking.test.ts).
+    writeFileSync(join(dir, '.env'), 'CUT_KEY=sk_live_before_nul\0after_nul\nBIG_KEY=\n');
     writeFileSync(join(mounted, 'BIG_KEY'), 'sk_live_big_'.padEnd(200 * 1024, 'x'));
     const cut = await run(['--secrets-dir', mounted, '--', node, '-e', 'console.log("started")'], { dir });
     assert.equal(cut.code, 78);
     assert.match(cut.stderr, /^sinch-entrypoint: error: CUT_KEY: a NUL byte in the value/m);
+    writeFileSync(join(dir, '.env'), 'CUT_KEY=\nBIG_KEY=\n');
     writeFileSync(join(mounted, 'CUT_KEY'), 'sk_live_no_nul_now');
     const big = await run(['--secrets-dir', mounted, '--', node, '-e', 'console.log("started")'], { dir });
     assert.equal(big.code, 126);

@@ -4,6 +4,8 @@
 export interface Secret {
   name: string;
   value: string;
+  /** The value as its source held it, when that is not the UTF-8 of `value` (a binary secret file). */
+  bytes?: Buffer;
 }
 
 /** One byte string to mask, and the secret it came from. */

@@ -1,10 +1,11 @@
 // Mounted secret files: one file per key in a directory (Docker secrets, a Kubernetes Secret volume).
-import { existsSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { existsSync, statSync } from 'node:fs';
 import { lstat, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EntrypointError, ExitCode } from '../exit-codes.js';
 import { trimFinalNewline } from '../text.js';
-import type { SecretSource } from './resolve.js';
+import type { Held, SecretSource } from './resolve.js';
 
 /** Where Docker and Compose mount secrets. */
 const DEFAULT_SECRETS_DIR = '/run/secrets';
@@ -13,15 +14,17 @@ const MAX_FILE_BYTES = 1024 * 1024;
 /** The kubelet swaps a volume at most every few seconds; a snapshot gone this many times running is a broken mount. */
 const MAX_SNAPSHOT_READS = 10;
 
-/** The directory to read: --secrets-dir when given (it must exist), else /run/secrets when it exists. */
+/** The directory to read: --secrets-dir when given (it must be one), else /run/secrets when it exists. */
 export function secretsDir(option: string | undefined): string | undefined {
   if (option === undefined) return existsSync(DEFAULT_SECRETS_DIR) ? DEFAULT_SECRETS_DIR : undefined;
-  if (!existsSync(option)) throw new EntrypointError(`--secrets-dir ${option}: no such directory`, ExitCode.config);
+  // The value is not shown: whatever was typed after the flag may be a secret put in the wrong place.
+  if (!statSync(option, { throwIfNoEntry: false })?.isDirectory()) throw new EntrypointError('--secrets-dir: not a directory', ExitCode.config);
   return option;
 }
 
 /**
- * Reads DIR/KEY (else DIR/key, Docker's usual lower case) per key, trailing newline trimmed. In a Kubernetes Secret
+ * Reads DIR/KEY (else DIR/key, Docker's usual lower case) per key: a UTF-8 byte-order mark and one trailing newline
+ * removed, as editors and `echo` add them; a file that is not UTF-8 text comes as its bytes (`Held`). In a Kubernetes Secret
  * volume the files are symlinks through `..data`, which the kubelet swaps atomically; every key is read from the one
  * snapshot `..data` pointed at, so a rotation never mixes old and new values. Dot-entries are never keys.
  */
@@ -31,7 +34,7 @@ export function filesSource(dir: string): SecretSource {
     read: async (keys) => {
       for (let attempt = 1; attempt <= MAX_SNAPSHOT_READS; attempt++) {
         const snap = await snapshot(dir);
-        const found: Record<string, string> = {};
+        const found: Record<string, string | Held> = {};
         for (const key of keys) {
           const value = (await readKey(snap ?? dir, key)) ?? (await readKey(snap ?? dir, key.toLowerCase()));
           if (value !== undefined) found[key] = value;
@@ -60,19 +63,26 @@ async function snapshot(dir: string): Promise<string | undefined> {
   throw changing(dir);
 }
 
-async function readKey(root: string, name: string): Promise<string | undefined> {
+async function readKey(root: string, name: string): Promise<string | Held | undefined> {
   if (name.startsWith('.')) return undefined;
   const file = join(root, name);
   try {
     const info = await stat(file);
     if (!info.isFile()) throw new EntrypointError(`${file}: is not a regular file`, ExitCode.config);
     if (info.size > MAX_FILE_BYTES) throw new EntrypointError(`${file}: larger than ${MAX_FILE_BYTES} bytes`, ExitCode.config);
-    return trimFinalNewline(await readFile(file, 'utf8'));
+    return decode(await readFile(file));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw error instanceof EntrypointError ? error : unreadable(file, error);
   }
+}
+
+/** The file as text, or as its bytes when they are not UTF-8 text (or hold a NUL, which no environment can carry). */
+function decode(bytes: Buffer): string | Held {
+  const text = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
+  const value = trimFinalNewline(text.toString('utf8'));
+  return isUtf8(text) && !text.includes(0) ? value : { value, bytes };
 }
 
 async function lexists(path: string): Promise<boolean> {

@@ -4,12 +4,20 @@
  * Where a value came from. `sinch-config` is ~/.sinch/config.json (the Sinch CLI's login: project and key ids);
  * the rest are the documented sources in their order.
  */
-export type SourceName = 'env' | 'dotenv' | 'files' | 'sinch-config' | 'keychain' | 'filestore' | 'platform';
+export type SourceName = 'env' | 'dotenv' | 'files' | 'sinch-config' | 'keychain' | 'filestore' | 'platform' | 'sinch.json';
+
+/** A value a source holds as bytes that are not UTF-8 text (a binary secret file): `value` is their lossy decoding. */
+export interface Held {
+  value: string;
+  bytes: Buffer;
+}
 
 export interface ResolvedSecret {
   name: string;
   value: string;
   source: SourceName;
+  /** The value as its source held it, when that is not the UTF-8 of value. */
+  bytes?: Buffer;
 }
 
 export interface Resolved {
@@ -22,6 +30,8 @@ export interface Resolved {
   variables: Record<string, string>;
   /** Every value is masked by the redactor. */
   secrets: ResolvedSecret[];
+  /** Values later sources offered for a key an earlier one answered: the function can read those too, so masked. */
+  shadowed?: ResolvedSecret[];
   /** Declared keys (in .env, or declared base credentials) with no value anywhere. */
   missing: string[];
   /** Where each variable came from. */
@@ -35,8 +45,10 @@ export interface Resolved {
 /** One place secret values can come from; every source answers the same small question. */
 export interface SecretSource {
   readonly name: SourceName;
+  /** Asked only for the keys still without a value: a store that is slow to open or may prompt (the keychain). */
+  readonly lazy?: boolean;
   /** Values this source holds for any of `keys`; a key it does not hold is simply absent. */
-  read(keys: readonly string[]): Promise<Record<string, string>>;
+  read(keys: readonly string[]): Promise<Record<string, string | Held>>;
 }
 
 /** A local, writable store of secrets (the OS keychain, or the file store when no keychain is reachable). */
@@ -103,17 +115,24 @@ export interface ResolveInput {
   optional: readonly string[];
 }
 
-/** Asks each source, in order, only for the keys still without a value; the first non-empty value wins. */
+/**
+ * Asks each source, in order, for every key (a lazy one only for the keys still without a value); the first
+ * non-empty value wins, and the values of later sources are kept as `shadowed`: the function can read them too.
+ */
 export async function resolveSecrets(input: ResolveInput, sources: readonly SecretSource[]): Promise<Resolved> {
   const wanted = [...new Set([...input.required, ...input.optional])];
   const found = new Map<string, ResolvedSecret>();
+  const shadowed: ResolvedSecret[] = [];
   for (const source of sources) {
-    const pending = wanted.filter((key) => !found.has(key));
-    if (pending.length === 0) break;
-    const values = await source.read(pending);
-    for (const key of pending) {
-      const value = values[key];
-      if (value !== undefined && value !== '') found.set(key, { name: key, value, source: source.name });
+    const keys = source.lazy ? wanted.filter((key) => !found.has(key)) : wanted;
+    if (keys.length === 0) continue;
+    const values = await source.read(keys);
+    for (const key of keys) {
+      const offered = values[key];
+      if (offered === undefined || offered === '') continue;
+      const secret: ResolvedSecret = typeof offered === 'string' ? { name: key, value: offered, source: source.name } : { name: key, ...offered, source: source.name };
+      if (found.has(key)) shadowed.push(secret);
+      else found.set(key, secret);
     }
   }
   const required = new Set(input.required);
@@ -123,6 +142,7 @@ export async function resolveSecrets(input: ResolveInput, sources: readonly Secr
     secrets: wanted.filter((key) => found.has(key)).map((key) => found.get(key) as ResolvedSecret),
     missing: input.required.filter((key) => !found.has(key)),
     missingOptional: wanted.filter((key) => !required.has(key) && !found.has(key)),
+    shadowed,
   };
   if (input.functionName !== undefined) resolved.functionName = input.functionName;
   if (input.runtime !== undefined) resolved.runtime = input.runtime;

@@ -130,7 +130,8 @@ describe('redact over real pipes', () => {
   it('rejects an unknown flag with exit 64', () => {
     const result = spawnSync(process.execPath, [bin, 'redact', '--bogus-flag'], { encoding: 'utf8' });
     assert.equal(result.status, 64);
-    assert.match(result.stderr, /bogus-flag/);
+    assert.match(result.stderr, /unknown option \(not shown\)/);
+    assert.doesNotMatch(result.stderr, /bogus/);
   });
 });
 

@@ -65,10 +65,13 @@ test('a directory where a key should be is exit 78 naming the path', async () =>
     e instanceof EntrypointError && e.exitCode === 78 && e.message === `${join(d, 'KEY')}: is not a regular file`);
 });
 
-test('--secrets-dir must exist; without it /run/secrets is used only when present', () => {
+test('--secrets-dir must be a directory (never echoed); without it /run/secrets is used only when present', () => {
   const d = dir();
   assert.equal(secretsDir(d), d);
-  assert.throws(() => secretsDir(join(d, 'nope')), (e: unknown) => e instanceof EntrypointError && e.exitCode === 78 && /no such directory/.test(e.message));
+  writeFileSync(join(d, 'a-file'), 'x');
+  for (const bad of [join(d, 'nope_sk_live_typed'), join(d, 'a-file')]) {
+    assert.throws(() => secretsDir(bad), (e: unknown) => e instanceof EntrypointError && e.exitCode === 78 && e.message === '--secrets-dir: not a directory');
+  }
   assert.equal(secretsDir(undefined), existsSync('/run/secrets') ? '/run/secrets' : undefined);
 });
 
@@ -91,4 +94,14 @@ test('a root-owned 0400 file read as another uid (an image run as `node`): exit 
     result.stderr,
     `sinch-entrypoint: error: ${join(d, 'STRIPE_SECRET_KEY')}: cannot be read (EACCES): uid 1000 (gid 1000) needs read access to it (mount it owned by that uid or readable by that gid: Kubernetes fsGroup, a --secret's uid=)`,
   );
+});
+
+test('a BOM is stripped like a final newline; a file that is not UTF-8 text (or holds a NUL) comes with its bytes', async () => {
+  const binary = Buffer.from([0xff, 0xfe, 0x41, 0x0a]);
+  const withNul = Buffer.from('abc\0def\n');
+  const d = dir({ BOM: '\uFEFFvalue \n', TEXT: 'caf\u00e9\n' });
+  writeFileSync(join(d, 'BINARY'), binary);
+  writeFileSync(join(d, 'NUL'), withNul);
+  const found = await filesSource(d).read(['BOM', 'TEXT', 'BINARY', 'NUL']);
+  assert.deepEqual(found, { BOM: 'value ', TEXT: 'caf\u00e9', BINARY: { value: '\uFFFD\uFFFDA', bytes: binary }, NUL: { value: 'abc\0def', bytes: withNul } });
 });

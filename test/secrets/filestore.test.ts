@@ -20,16 +20,18 @@ test('set, get, list, delete; the file is 0600 in a 0700 directory and holds onl
   const path = fresh();
   const store = openFileStore(path);
   assert.equal(await store.get('A'), undefined);
-  assert.equal(await store.set('B', 'bee'), `file store ${path}`);
+  const made = await store.set('B', 'bee');
+  assert.deepEqual({ ...made, notice: made.notice?.replace(path, 'PATH') }, { entry: `file store ${path}`, replaced: false, notice: 'made PATH: the file store keeps values as plain JSON, readable by your user only (mode 0600); a keychain encrypts them' });
+  assert.deepEqual(await store.set('B', 'bee'), { entry: `file store ${path}`, replaced: true }, 'said once, when the file is made');
   await store.set('A', 'a "quoted"\nvalue');
   assert.equal(await store.get('A'), 'a "quoted"\nvalue');
-  assert.deepEqual(await store.list(), ['A', 'B']);
+  assert.deepEqual(await store.list(), [{ key: 'A', entry: `file store ${path}`, shared: false }, { key: 'B', entry: `file store ${path}`, shared: false }]);
   assert.equal(statSync(path).mode & 0o777, 0o600);
   assert.equal(statSync(join(path, '..')).mode & 0o777, 0o700);
   assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), { B: 'bee', A: 'a "quoted"\nvalue' });
   assert.equal(await store.delete('B'), `file store ${path}`);
   assert.equal(await store.delete('B'), undefined);
-  assert.deepEqual(await store.list(), ['A']);
+  assert.deepEqual((await store.list()).map((e) => e.key), ['A']);
   assert.deepEqual(readdirSync(join(path, '..')), ['my-fn.json'], 'no temporary file left behind');
 });
 

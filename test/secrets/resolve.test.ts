@@ -1,4 +1,4 @@
-// The precedence table over real sources: first non-empty value wins, only pending keys are asked, all missing listed.
+// The precedence table over real sources: first non-empty value wins, the losers are kept to mask, all missing listed.
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,24 +54,27 @@ for (const [mode, order] of [
 }
 
 describe('resolveSecrets', () => {
-  test('each source is asked only for keys still pending; every missing key is listed at once', async () => {
+  test('every source is asked for every key, a lazy one only for keys still pending; every missing key is listed at once', async () => {
     const asked: string[][] = [];
-    const recording = (name: SourceName, values: Record<string, string>): SecretSource => ({
+    const recording = (name: SourceName, values: Record<string, string>, lazy = false): SecretSource => ({
       name,
+      lazy,
       read: async (keys) => (asked.push([...keys]), mapSource(name, values).read(keys)),
     });
     const resolved = await resolveSecrets(
       { ...input, required: ['A', 'B', 'C', 'D'], optional: ['PROJECT_ID'] },
-      [recording('env', { A: 'a' }), recording('files', { B: 'b', A: 'shadowed' }), recording('platform', {})],
+      [recording('env', { A: 'a' }), recording('files', { B: 'b', A: 'shadowed' }), recording('keychain', { A: 'kept', C: 'c' }, true)],
     );
-    assert.deepEqual(asked, [['A', 'B', 'C', 'D', 'PROJECT_ID'], ['B', 'C', 'D', 'PROJECT_ID'], ['C', 'D', 'PROJECT_ID']]);
-    assert.deepEqual(resolved.secrets.map((s) => `${s.name}=${s.value}@${s.source}`), ['A=a@env', 'B=b@files']);
-    assert.deepEqual([resolved.missing, resolved.missingOptional], [['C', 'D'], ['PROJECT_ID']]);
+    assert.deepEqual(asked, [['A', 'B', 'C', 'D', 'PROJECT_ID'], ['A', 'B', 'C', 'D', 'PROJECT_ID'], ['C', 'D', 'PROJECT_ID']]);
+    assert.deepEqual(resolved.secrets.map((s) => `${s.name}=${s.value}@${s.source}`), ['A=a@env', 'B=b@files', 'C=c@keychain']);
+    // The losing value of A is kept, to be masked: the function can read the mounted file itself.
+    assert.deepEqual(resolved.shadowed?.map((s) => `${s.name}=${s.value}@${s.source}`), ['A=shadowed@files']);
+    assert.deepEqual([resolved.missing, resolved.missingOptional], [['D'], ['PROJECT_ID']]);
   });
 
-  test('no source is asked once every key has a value', async () => {
+  test('no lazy source is asked once every key has a value', async () => {
     let asked = false;
-    const never: SecretSource = { name: 'platform', read: async () => ((asked = true), {}) };
+    const never: SecretSource = { name: 'keychain', lazy: true, read: async () => ((asked = true), {}) };
     await resolveSecrets(input, [envSource({ [KEY]: 'x' }), never]);
     assert.equal(asked, false);
   });
