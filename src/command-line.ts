@@ -43,7 +43,7 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
  * --min-secret-length read as NaN or 0 would switch masking off.
  */
 export function within(flag: string, min: number, max = MAX_TIMER_MS, integer = false): (value: unknown) => number {
-  return once(flag, (value) => {
+  return last((value) => {
     const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
     if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
       throw new EntrypointError(`--${flag}: expected ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`, ExitCode.usage);
@@ -52,12 +52,13 @@ export function within(flag: string, min: number, max = MAX_TIMER_MS, integer = 
   });
 }
 
-/** A yargs `coerce` refusing a repeated option (yargs makes it an array, which no check and no caller expects). */
-function once<T>(flag: string, coerce: (value: unknown) => T = (value) => value as T): (value: unknown) => T {
-  return (value) => {
-    if (Array.isArray(value)) throw new EntrypointError(`--${flag}: given more than once`, ExitCode.usage);
-    return coerce(value);
-  };
+/**
+ * A yargs `coerce` for a flag given twice, which yargs makes an array: the last one wins, as in most CLIs, so that
+ * `npm run dev -- --dir other` overrides the script's own --dir. (yargs' `duplicate-arguments-array: false` does
+ * the same but lets `-_` replace the positional list, an internal error.)
+ */
+function last<T>(coerce: (value: unknown) => T = (value) => value as T): (value: unknown) => T {
+  return (value) => coerce(Array.isArray(value) ? value.at(-1) : value);
 }
 
 /** The same for a count of bytes. */
@@ -123,18 +124,18 @@ function ourArgs(argv: string[]): string[] {
 }
 
 const GLOBAL_OPTIONS = {
-  dir: { type: 'string', requiresArg: true, default: '.', coerce: once('dir', directory), describe: 'Project directory (sinch.json, .env)' },
-  mask: { type: 'string', requiresArg: true, default: '***', coerce: once('mask'), describe: 'Mask text; {name} expands to the secret key' },
+  dir: { type: 'string', requiresArg: true, default: '.', coerce: last(directory), describe: 'Project directory (sinch.json, .env)' },
+  mask: { type: 'string', requiresArg: true, default: '***', coerce: last(), describe: 'Mask text; {name} expands to the secret key' },
   'min-secret-length': { type: 'string', requiresArg: true, default: 4, coerce: whole('min-secret-length', 1), describe: 'Shortest secret value (bytes) that is masked' },
   'hold-ms': { type: 'string', requiresArg: true, default: 50, coerce: within('hold-ms', 0), describe: 'Deadline before held bytes that may begin a secret are released (ms)' },
   'raw-limit': { type: 'string', requiresArg: true, default: 3, coerce: whole('raw-limit', 0), describe: 'At that deadline, up to this many held bytes are output raw; more are masked' },
   quiet: { type: 'boolean', default: false, describe: 'Silence our notices' },
-  'log-format': { choices: ['text', 'json'], default: 'text', coerce: once('log-format'), describe: 'Format of our own messages' },
-  environment: { type: 'string', requiresArg: true, coerce: once('environment'), describe: 'development or production (default: $SINCH_ENVIRONMENT, else development)' },
-  'secrets-dir': { type: 'string', requiresArg: true, coerce: once('secrets-dir'), describe: 'Directory of mounted secret files, one per key (default: /run/secrets when it exists)' },
+  'log-format': { choices: ['text', 'json'], default: 'text', coerce: last(), describe: 'Format of our own messages' },
+  environment: { type: 'string', requiresArg: true, coerce: last(), describe: 'development or production (default: $SINCH_ENVIRONMENT, else development)' },
+  'secrets-dir': { type: 'string', requiresArg: true, coerce: last(), describe: 'Directory of mounted secret files, one per key (default: /run/secrets when it exists)' },
   'allow-missing': { type: 'boolean', default: false, describe: 'Start even when a declared secret has no value (a warning, not exit 78)' },
   'secrets-timeout': { type: 'string', requiresArg: true, default: 30_000, coerce: within('secrets-timeout', 1), describe: 'Deadline for reading a secret store: all platform retries, each keychain call (ms)' },
-  store: { choices: ['auto', 'keychain', 'file'], describe: 'Development secret store: the keychain, else the file store (auto), or only one (default: $SINCH_SECRETS_STORE, else auto)' },
+  store: { choices: ['auto', 'keychain', 'file'], coerce: last(), describe: 'Development secret store: the keychain, else the file store (auto), or only one (default: $SINCH_SECRETS_STORE, else auto)' },
 } satisfies Record<string, Options>;
 
 const RUN_OPTIONS = {

@@ -62,7 +62,7 @@ describe('flags', () => {
     ['check', `--secrets-dir=./a-file`], ['secrets', 'add', 'KEY', `--${typed}`], ['secrets', 'add', 'KEY', `--${typed}=x`], [`--${typed}`, '--', 'true'],
     ['check', `--no-${typed}`], ['redact', `-${typed}`], ['--log-format', typed, '--', 'true'], ['--environment', typed, 'check'], ['--hold-ms', typed, '--', 'true'],
     ['--dir', '.', '--dir', typed, '--', 'true'], ['--secrets-dir', '.', '--secrets-dir', typed, 'check'], ['--environment=production', `--environment=${typed}`, '--', 'true'],
-    ['--log-format', 'json', `--log-format=${typed}`, '--', 'true'], ['--mask', 'x', '--mask', typed, '--', 'true'], ['check', typed], ['secrets', typed], ['secrets', 'list', typed], [typed], ['--quiet', typed, '--', 'true']]) {
+    ['--log-format', 'json', `--log-format=${typed}`, '--', 'true'], ['check', typed], ['secrets', typed], ['secrets', 'list', typed], [typed], ['--quiet', typed, '--', 'true']]) {
     it(`${args.join(' ').replaceAll(typed, 'VALUE')}: a usage or configuration error that never echoes the value`, () => {
       const dir = project();
       writeFileSync(join(dir, 'a-file'), '');

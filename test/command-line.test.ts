@@ -11,8 +11,8 @@ Object.assign(globalThis, { SINCH_ENTRYPOINT_VERSION: '0.0.0-test' });
 const { parseWithYargs, quickParse } = await import('../src/command-line.js');
 
 const dir = mkdtempSync(join(tmpdir(), 'command-line-'));
-const NAMES = ['dir', 'mask', 'min-secret-length', 'hold-ms', 'raw-limit', 'quiet', 'log-format', 'environment', 'secrets-dir', 'allow-missing', 'secrets-timeout', 'stop-timeout'];
-const VALUES = ['0', '5', '50', '1.5', '-1', '', 'abc', '0x10', '1e3', '2147483648', 'text', 'json', 'xml', '***', '[{name}]', 'a=b', '.', dir, '/nonexistent', 'production', 'false', '--'];
+const NAMES = ['dir', 'mask', 'min-secret-length', 'hold-ms', 'raw-limit', 'quiet', 'log-format', 'environment', 'secrets-dir', 'allow-missing', 'secrets-timeout', 'stop-timeout', 'store'];
+const VALUES = ['0', '5', '50', '1.5', '-1', '', 'abc', '0x10', '1e3', '2147483648', 'text', 'json', 'xml', '***', '[{name}]', 'a=b', '.', dir, '/nonexistent', 'production', 'false', '--', 'file', 'auto'];
 const OTHERS = ['run', 'redact', 'check', '--no-quiet', '--holdMs', '--bogus', '-q', 'node', 'true', '--quiet=true', '--dir.x', '--constructor', '--tostring'];
 
 /** yargs' reading of `argv`, or the message of the usage error it gives. */
@@ -30,6 +30,18 @@ function essence(parsed: unknown): unknown {
   const { command, args } = parsed as { command: string; args: Record<string, unknown> };
   return { command, args: Object.fromEntries(NAMES.filter((n) => n in args || n !== 'stop-timeout').map((n) => [n, args[n]])) };
 }
+
+describe('a flag given twice', () => {
+  it('the last one wins, in yargs and so in the quick parser, which leaves every repeat to yargs', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'command-line-other-'));
+    for (const argv of [['--mask', 'a', '--mask', 'b', '--', 'true'], ['--dir', dir, '--dir', other, '--', 'true'], ['redact', '--hold-ms', '5', '--hold-ms=7'], ['--quiet', '--quiet', '--', 'true']]) {
+      assert.equal(quickParse(argv), undefined, argv.join(' '));
+      const parsed = (await parseWithYargs(argv)) as unknown as { args: Record<string, unknown> };
+      assert.deepEqual([parsed.args.mask, parsed.args.dir, parsed.args['hold-ms'], parsed.args.quiet],
+        [argv[0] === '--mask' ? 'b' : '***', argv[0] === '--dir' ? other : '.', argv[0] === 'redact' ? 7 : 50, argv[0] === '--quiet'], argv.join(' '));
+    }
+  });
+});
 
 describe('quickParse', () => {
   it('takes the command lines a container starts with, with the values yargs gives', async () => {
