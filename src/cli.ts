@@ -3,7 +3,7 @@ import type { ReadStream } from 'node:tty';
 import { deriveCommand } from './command.js';
 import { declareInDotenv, readDotenv, readSinchJson } from './config.js';
 import { bootLine, childEnvironment, loadConfiguration, openLocalStore, secretsToMask, storeChoice, type ConfigureOptions } from './configure.js';
-import { logOptionsIn, parseCommandLine, type CheckArgs, type GlobalArgs, type RunArgs, type SecretsAction, type SecretsArgs } from './command-line.js';
+import { logOptionsIn, parseCommandLine, type CheckArgs, type CommonArgs, type ConfigArgs, type RedactArgs, type RunArgs, type SecretsAction, type SecretsArgs } from './command-line.js';
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import { createLogger, type Logger, type LoggerOptions } from './log.js';
 import type { Secret } from './redact/needles.js';
@@ -35,7 +35,7 @@ export async function cli(argv: string[]): Promise<number> {
 }
 
 /** How our messages look, from the parsed flags (errors before or from parsing read argv: `logOptionsIn`). */
-function logOptions(args: GlobalArgs): LoggerOptions {
+function logOptions(args: CommonArgs): LoggerOptions {
   return { quiet: args.quiet, format: args['log-format'] };
 }
 
@@ -50,7 +50,7 @@ function report(error: unknown, log: Logger): number {
 }
 
 /** The configuration options out of the command line. */
-function configureOptions(args: GlobalArgs): ConfigureOptions {
+function configureOptions(args: ConfigArgs): ConfigureOptions {
   return {
     dir: args.dir,
     environment: args.environment,
@@ -91,7 +91,7 @@ async function secretsCommand(action: SecretsAction, args: SecretsArgs): Promise
 }
 
 /** `redact`: stdin to stdout through one redactor; a closed stdout (EPIPE) ends it quietly. */
-async function redactCommand(args: GlobalArgs): Promise<number> {
+async function redactCommand(args: RedactArgs): Promise<number> {
   const log = createLogger(stderrBlocking, logOptions(args));
   const resolved = await loadConfiguration({ ...configureOptions(args), clientsWarning: false }, log);
   const matcher = createMatcher(compileSecrets(secretsToMask(resolved), args, log), args.mask);
@@ -104,7 +104,7 @@ async function redactCommand(args: GlobalArgs): Promise<number> {
 }
 
 /** Compiles the secrets for masking under the length flags, naming on stderr each one too short to mask. */
-function compileSecrets(secrets: Secret[], args: GlobalArgs, log: Logger): Redaction {
+function compileSecrets(secrets: Secret[], args: RedactArgs, log: Logger): Redaction {
   const minValueBytes = args['min-secret-length'];
   const redaction = compileRedaction(secrets, { minValueBytes, minDerivedBytes: Math.max(8, minValueBytes) });
   // A key may come several times (the values other sources offered, a trimmed form): named once.

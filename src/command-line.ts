@@ -1,76 +1,20 @@
 // The command line: commands and options as yargs declares them, a quick parser, usage errors that never echo a value.
-import { statSync } from 'node:fs';
 import type { Options } from 'yargs';
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import type { LoggerOptions } from './log.js';
+import { CHECK_OPTIONS, checkBooleans, REDACT_OPTIONS, RUN_OPTIONS, SECRETS_OPTIONS, type CheckArgs, type RedactArgs, type RunArgs, type SecretsAction, type SecretsArgs } from './options.js';
 
-/** The package version, put in by the build (scripts/build.js). */
-declare const SINCH_ENTRYPOINT_VERSION: string;
-
-/** Options every command shares. */
-export interface GlobalArgs {
-  dir: string;
-  mask: string;
-  'min-secret-length': number;
-  'hold-ms': number;
-  'raw-limit': number;
-  quiet: boolean;
-  'log-format': 'text' | 'json';
-  environment?: string;
-  'secrets-dir'?: string;
-  'allow-missing': boolean;
-  'secrets-timeout': number;
-  store?: 'auto' | 'keychain' | 'file';
-}
-export type RunArgs = GlobalArgs & { 'stop-timeout': number };
-export type CheckArgs = GlobalArgs & { json: boolean };
-export type SecretsAction = 'add' | 'list' | 'get' | 'delete';
-export type SecretsArgs = GlobalArgs & { key?: string; value?: string; show?: boolean; force?: boolean };
+export type { CheckArgs, CommonArgs, ConfigArgs, RedactArgs, RunArgs, SecretsAction, SecretsArgs } from './options.js';
 
 /** A command line, understood. */
 export type Parsed =
   | { command: 'run'; args: RunArgs }
-  | { command: 'redact'; args: GlobalArgs }
+  | { command: 'redact'; args: RedactArgs }
   | { command: 'check'; args: CheckArgs }
   | { command: 'secrets'; action: SecretsAction; args: SecretsArgs };
 
-/** Node's timers fire at once for more than 2^31 - 1 ms. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/**
- * A yargs `coerce` for a number flag (declared as a string, so that yargs' own number parsing, which reads `--x=`
- * as 0 and `0x10` as 16, never sees it) from `min` to `max`: anything else is exit 64, since a bad
- * --min-secret-length read as NaN or 0 would switch masking off.
- */
-export function within(flag: string, min: number, max = MAX_TIMER_MS, integer = false): (value: unknown) => number {
-  return last((value) => {
-    const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
-    if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-      throw new EntrypointError(`--${flag}: expected ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`, ExitCode.usage);
-    }
-    return n;
-  });
-}
-
-/**
- * A yargs `coerce` for a flag given twice, which yargs makes an array: the last one wins, as in most CLIs, so that
- * `npm run dev -- --dir other` overrides the script's own --dir. (yargs' `duplicate-arguments-array: false` does
- * the same but lets `-_` replace the positional list, an internal error.)
- */
-function last<T>(coerce: (value: unknown) => T = (value) => value as T): (value: unknown) => T {
-  return (value) => coerce(Array.isArray(value) ? value.at(-1) : value);
-}
-
-/** The same for a count of bytes. */
-export function whole(flag: string, min: number): (value: unknown) => number {
-  return within(flag, min, 2 ** 20, true);
-}
-
-/** --dir must name a directory: a typo would otherwise run with no configuration at all. Never echoed: see usageError. */
-export function directory(dir: unknown): string {
-  if (typeof dir !== 'string' || !statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new EntrypointError('--dir: not a directory', ExitCode.usage);
-  return dir;
-}
+/** The package version, put in by the build (scripts/build.js). */
+declare const SINCH_ENTRYPOINT_VERSION: string;
 
 const COMMANDS = new Set(['run', 'redact', 'check', 'secrets']);
 
@@ -123,26 +67,6 @@ function ourArgs(argv: string[]): string[] {
   return argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
 }
 
-const GLOBAL_OPTIONS = {
-  dir: { type: 'string', requiresArg: true, default: '.', coerce: last(directory), describe: 'Project directory (sinch.json, .env)' },
-  mask: { type: 'string', requiresArg: true, default: '***', coerce: last(), describe: 'Mask text; {name} expands to the secret key' },
-  'min-secret-length': { type: 'string', requiresArg: true, default: 4, coerce: whole('min-secret-length', 1), describe: 'Shortest secret value (bytes) that is masked' },
-  'hold-ms': { type: 'string', requiresArg: true, default: 50, coerce: within('hold-ms', 0), describe: 'Deadline before held bytes that may begin a secret are released (ms)' },
-  'raw-limit': { type: 'string', requiresArg: true, default: 3, coerce: whole('raw-limit', 0), describe: 'At that deadline, up to this many held bytes are output raw; more are masked' },
-  quiet: { type: 'boolean', default: false, describe: 'Silence our notices' },
-  'log-format': { choices: ['text', 'json'], default: 'text', coerce: last(), describe: 'Format of our own messages' },
-  environment: { type: 'string', requiresArg: true, coerce: last(), describe: 'development or production (default: $SINCH_ENVIRONMENT, else development)' },
-  'secrets-dir': { type: 'string', requiresArg: true, coerce: last(), describe: 'Directory of mounted secret files, one per key (default: /run/secrets when it exists)' },
-  'allow-missing': { type: 'boolean', default: false, describe: 'Start even when a declared secret has no value (a warning, not exit 78)' },
-  'secrets-timeout': { type: 'string', requiresArg: true, default: 30_000, coerce: within('secrets-timeout', 1), describe: 'Deadline for reading a secret store: all platform retries, each keychain call (ms)' },
-  store: { choices: ['auto', 'keychain', 'file'], coerce: last(), describe: 'Development secret store: the keychain, else the file store (auto), or only one (default: $SINCH_SECRETS_STORE, else auto)' },
-} satisfies Record<string, Options>;
-
-const RUN_OPTIONS = {
-  ...GLOBAL_OPTIONS,
-  'stop-timeout': { type: 'string', requiresArg: true, default: 10, coerce: within('stop-timeout', 0, MAX_TIMER_MS / 1000), describe: 'Seconds the function has to stop after SIGTERM/SIGINT before SIGKILL' },
-} satisfies Record<string, Options>;
-
 /** Parses `argv` (quickly when it is in the plain form of `run` or `redact`); rejects with exit 64 for a usage error. */
 export async function parseCommandLine(argv: string[]): Promise<Parsed> {
   return quickParse(argv) ?? parseWithYargs(argv);
@@ -160,7 +84,7 @@ export function quickParse(argv: string[]): Parsed | undefined {
   const ours = end < 0 ? argv : argv.slice(0, end);
   const command = ours[0] === 'redact' ? 'redact' : 'run';
   if (command === 'redact' && end >= 0) return undefined;
-  const table: Record<string, Options> = command === 'run' ? RUN_OPTIONS : GLOBAL_OPTIONS;
+  const table: Record<string, Options> = command === 'run' ? RUN_OPTIONS : REDACT_OPTIONS;
   const given = new Map<string, string | boolean>();
   for (let i = ours[0] === command ? 1 : 0; i < ours.length; i++) {
     const [, name, inline] = /^--([a-z][a-z-]*[a-z])(?:=(.*))?$/s.exec(ours[i]!) ?? [];
@@ -185,41 +109,90 @@ export function quickParse(argv: string[]): Parsed | undefined {
   } catch {
     return undefined;
   }
-  return command === 'run' ? { command, args: args as unknown as RunArgs } : { command, args: args as unknown as GlobalArgs };
+  return command === 'run' ? { command, args: args as unknown as RunArgs } : { command, args: args as unknown as RedactArgs };
 }
+
+const EXAMPLES: [string, string][] = [
+  ['$0 -- node index.js', 'run a function, its secrets masked in its output'],
+  ['$0 --environment production -- node index.js', 'as a container starts it (see In a container, below)'],
+  ['node app.js 2>&1 | $0 redact', "mask the project's secrets in any output"],
+  ['$0 check', 'which key comes from where (never a secret value)'],
+  ['$0 secrets add STRIPE_SECRET_KEY', 'store a secret for development (typed at a hidden prompt)'],
+];
+
+const CONTAINER = `In a container (Dockerfile.example), behind tini:
+  ENTRYPOINT ["tini", "--", "sinch-entrypoint", "--environment", "production", "--"]
+  CMD ["node", "index.js"]`;
+
+const ENVIRONMENT = `Environment:
+  SINCH_ENVIRONMENT         development or production (--environment wins)
+  SINCH_SECRETS_URL         the platform secret store (production): https://..., http only to loopback
+  SINCH_SECRETS_TOKEN_FILE  a file holding its bearer token (better than SINCH_SECRETS_TOKEN)
+  SINCH_SECRETS_TOKEN       its bearer token
+  SINCH_SECRETS_STORE       auto, keychain or file: the development store (--store wins)
+  NO_COLOR                  keep the function's colours off (we set FORCE_COLOR at a terminal otherwise)`;
+
+const EXIT_CODES = `Exit codes:
+  0..255   run: the function's own exit code      128+n  run: the function died of signal n
+  64       usage error                            69     a secret store is unavailable
+  70       internal error (a bug, please report)  78     configuration error (sinch.json, .env, missing secret)
+  126      the command cannot be executed         127    the command was not found`;
 
 /** Parses `argv` with yargs, which also prints --help and --version (and exits); rejects with exit 64 for a usage error. */
 export async function parseWithYargs(argv: string[]): Promise<Parsed> {
+  checkBooleans(argv, { ...RUN_OPTIONS, ...CHECK_OPTIONS, show: { type: 'boolean' }, force: { type: 'boolean' } });
   const { default: yargs } = await import('yargs');
   let parsed: Parsed | undefined;
-  const secrets = (action: SecretsAction) => (args: unknown): void => void (parsed = { command: 'secrets', action, args: args as SecretsArgs });
-  await yargs(argv)
+  // Everything after `--` is a command to run; only `run` takes one.
+  const noCommand = (name: string) => (): void => {
+    if (argv.includes('--')) throw new EntrypointError(`${name} takes no command: nothing goes after --`, ExitCode.usage);
+  };
+  const secrets = (action: SecretsAction) => (args: unknown): void => {
+    noCommand(`secrets ${action}`)();
+    parsed = { command: 'secrets', action, args: args as SecretsArgs };
+  };
+  const y = yargs(argv)
     .scriptName('sinch-entrypoint')
     .usage('$0 [run] [options] -- <command> [args...]')
+    // Values stay as typed, for our checks: yargs would read `0x10` as 16 and `1e3` as 1000. No grouped short flags:
+    // a value typed where a flag was expected (`-sk_live_...`) would otherwise hold -v and print the version, exit 0.
+    .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false, 'short-option-groups': false })
     .strict()
-    .options(GLOBAL_OPTIONS)
     .command(['run', '$0'], 'Run the function (the command after --, else one derived from sinch.json) with its configuration, masking secrets in its output',
-      (y) => y.options({ 'stop-timeout': RUN_OPTIONS['stop-timeout'] }), (args) => void (parsed = { command: 'run', args: args as unknown as RunArgs }))
-    .command('redact', "Filter stdin to stdout, masking the project's secrets", (y) => y, (args) => void (parsed = { command: 'redact', args: args as unknown as GlobalArgs }))
-    .command('check', 'Show the resolved configuration without starting anything', (y) =>
-      y.option('json', { type: 'boolean', default: false, describe: 'Print the plan as JSON' }), (args) => void (parsed = { command: 'check', args: args as unknown as CheckArgs }))
-    .command('secrets', 'Manage secrets in the OS keychain (or the file store)', (y) => y
-      .command('add <key> [value]', 'Store a secret (VALUE from stdin when omitted or -) and declare KEY= in .env', (s) => s
-        .positional('key', { type: 'string', demandOption: true }).positional('value', { type: 'string' }), secrets('add'))
-      .command('list', 'Names of stored secrets', (s) => s, secrets('list'))
-      .command('get <key>', 'Whether a secret is stored (its value only with --show)', (s) => s
-        .positional('key', { type: 'string', demandOption: true }).option('show', { type: 'boolean', default: false }), secrets('get'))
-      .command('delete <key>', 'Delete a stored secret', (s) => s
-        .positional('key', { type: 'string', demandOption: true }).option('force', { type: 'boolean', default: false, describe: 'No confirmation; absent is not an error' }), secrets('delete'))
+      (c) => c.options(RUN_OPTIONS), (args) => void (parsed = { command: 'run', args: args as unknown as RunArgs }))
+    .command('redact', "Filter stdin to stdout, masking the project's secrets", (c) => c.options(REDACT_OPTIONS), (args) => {
+      noCommand('redact')();
+      parsed = { command: 'redact', args: args as unknown as RedactArgs };
+    })
+    .command('check', 'Show the resolved configuration without starting anything', (c) => c.options(CHECK_OPTIONS), (args) => {
+      noCommand('check')();
+      parsed = { command: 'check', args: args as unknown as CheckArgs };
+    })
+    .command('secrets', 'Manage development secrets in the OS keychain (or the file store)', (c) => c
+      .command('add <key> [value]', 'Store a secret (VALUE from stdin when omitted or -) and declare KEY= in .env', (s) => s.options(SECRETS_OPTIONS)
+        .positional('key', { type: 'string', demandOption: true, describe: 'The key, [A-Z0-9_]+' })
+        .positional('value', { type: 'string', describe: 'The value (visible in ps and history: prefer stdin)' }), secrets('add'))
+      .command('list', 'The stored keys, shared ones marked', (s) => s.options(SECRETS_OPTIONS), secrets('list'))
+      .command('get <key>', 'Where a secret is stored (its value only with --show)', (s) => s.options(SECRETS_OPTIONS)
+        .positional('key', { type: 'string', demandOption: true, describe: 'The key' })
+        .option('show', { type: 'boolean', default: false, describe: 'Print the value' }), secrets('get'))
+      .command('delete <key>', 'Delete a stored secret (the entry get names)', (s) => s.options(SECRETS_OPTIONS)
+        .positional('key', { type: 'string', demandOption: true, describe: 'The key' })
+        .option('force', { type: 'boolean', default: false, describe: 'No confirmation; an absent key is not an error' }), secrets('delete'))
       .demandCommand(1, 'secrets: choose add, list, get or delete'))
     .help()
+    .alias('h', 'help')
     .version(SINCH_ENTRYPOINT_VERSION)
+    .alias('version', ['v', 'V'])
+    .epilogue(`${CONTAINER}\n\n${ENVIRONMENT}\n\n${EXIT_CODES}\n\nThe guide: https://github.com/sinch/sinch-entrypoint#readme`)
+    .wrap(Math.min(120, process.stdout.columns || 100))
     .fail((message, error) => {
       // yargs reports its own usage errors (and our `coerce` checks) as YError; anything else passes through.
       if (error && error.name !== 'YError') throw error;
       throw usageError(message ?? error?.message ?? 'usage error', argv);
-    })
-    .parseAsync();
+    });
+  for (const [command, description] of EXAMPLES) y.example(command, description);
+  await y.parseAsync();
   if (parsed === undefined) throw usageError('no command', argv);
   return parsed;
 }

@@ -1,7 +1,7 @@
 // The command line as users meet it: flag checks, messages that never echo a value, EPIPE, the store's own credentials.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,6 +10,60 @@ import { json, startStore } from './helpers/store-server.js';
 
 const SECRET = 'correct-horse-battery';
 const printEnv = (names: string[]): string[] => [process.execPath, '-e', `for (const n of ${JSON.stringify(names)}) console.log(n + '=' + (process.env[n] ?? '(unset)'))`];
+
+describe('help and version', () => {
+  const entry = (args: string[]) => {
+    const dir = project();
+    return spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir, env: { PATH: process.env.PATH, HOME: dir, SINCH_ENVIRONMENT: 'production' } });
+  };
+
+  it('-h and --help: every option described, examples, the environment variables we read and the exit codes', () => {
+    const version = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')).version;
+    for (const flag of ['-h', '--help']) {
+      const help = entry([flag]);
+      assert.equal(help.status, 0, help.stderr);
+      for (const option of ['--dir', '--mask', '--hold-ms', '--stop-timeout', '--environment', '--secrets-dir', '--store']) {
+        assert.match(help.stdout, new RegExp(`^\\s+${option}\\s+\\S`, 'm'), `${option} is listed with a description`);
+      }
+      const flat = help.stdout.replace(/\s+/g, ' '); // the examples wrap with the terminal's width
+      assert.match(flat, /sinch-entrypoint -- node index\.js/);
+      assert.match(flat, /node app\.js 2>&1 \| sinch-entrypoint redact/);
+      assert.match(flat, /ENTRYPOINT \["tini", "--", "sinch-entrypoint", "--environment", "production", "--"\]/);
+      for (const name of ['SINCH_ENVIRONMENT', 'SINCH_SECRETS_URL', 'SINCH_SECRETS_TOKEN_FILE', 'SINCH_SECRETS_TOKEN', 'SINCH_SECRETS_STORE']) assert.match(help.stdout, new RegExp(`^  ${name} `, 'm'));
+      assert.match(help.stdout, /Exit codes:[^]*64 +usage error[^]*78 +configuration error/);
+      assert.doesNotMatch(help.stdout, /\[string\] \[default: (4|50|3|10|30000)\]/, 'numbers are not shown as strings');
+    }
+    for (const flag of ['-v', '-V', '--version']) assert.deepEqual([entry([flag]).status, entry([flag]).stdout.trim()], [0, version]);
+  });
+
+  it("each command's help shows only the options it takes", () => {
+    const options = (args: string[]): string[] => [...entry([...args, '--help']).stdout.matchAll(/^\s+(?:-\w, )?(--[a-z-]+)/gm)].map((m) => m[1]!);
+    const list = options(['secrets', 'list']);
+    assert.deepEqual(list.filter((o) => ['--hold-ms', '--mask', '--raw-limit', '--stop-timeout', '--environment', '--json'].includes(o)), []);
+    assert.ok(list.includes('--store') && list.includes('--dir'), list.join(' '));
+    const check = options(['check']);
+    assert.ok(check.includes('--json') && check.includes('--secrets-dir') && !check.includes('--hold-ms') && !check.includes('--stop-timeout'), check.join(' '));
+    const redact = options(['redact']);
+    assert.ok(redact.includes('--hold-ms') && !redact.includes('--stop-timeout') && !redact.includes('--json'), redact.join(' '));
+    assert.ok(options(['secrets', 'delete']).includes('--force') && !options(['secrets', 'get']).includes('--force'));
+  });
+
+  it('a boolean flag given a value other than true or false is exit 64, never silently false', () => {
+    for (const args of [['--quiet=yes', '--', 'true'], ['--allow-missing=1', '--', 'true'], ['check', '--json=yes'], ['secrets', 'delete', 'KEY', '--force=y']]) {
+      const r = entry(args);
+      assert.deepEqual([r.status, r.stderr.trim()], [64, `sinch-entrypoint: error: --${args.find((a) => a.includes('='))!.slice(2).split('=')[0]}: takes no value (or =true, =false)`], args.join(' '));
+    }
+    assert.equal(entry(['--quiet=true', '--', 'true']).status, 0);
+  });
+
+  it('a command where none is taken (redact, check, secrets) is exit 64', () => {
+    for (const args of [['redact', '--', 'cat'], ['check', '--', 'node', 'x.js'], ['secrets', 'list', '--', 'x']]) {
+      const r = entry(args);
+      assert.equal(r.status, 64, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /takes no command: nothing goes after --/);
+    }
+  });
+});
 
 describe('flags', () => {
   for (const [flag, value] of [['--min-secret-length', 'abc'], ['--min-secret-length', '0'], ['--raw-limit', 'x'], ['--raw-limit', '1.5'],
