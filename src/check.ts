@@ -14,6 +14,8 @@ export interface CheckReport {
   secrets: { name: string; source: string }[];
   missing: string[];
   clients: ClientPlan[];
+  /** How to give the missing ones (not in --json's output: a hint for people). */
+  missingFix?: string;
 }
 
 /** Builds the plan from a resolved configuration; secret values never enter it. */
@@ -33,14 +35,16 @@ export function checkReport(resolved: Resolved, clients: ClientPlan[]): CheckRep
     secrets,
     missing: resolved.missing,
     clients,
+    ...(resolved.missingFix ? { missingFix: resolved.missingFix } : {}),
   };
 }
 
 /** Writes the plan (text, or JSON with `json`) and names the missing secrets: exit 78 for them unless `allowMissing`. */
 export function printCheck(plan: CheckReport, o: { json: boolean; allowMissing: boolean; out: (text: string) => void; log: Logger }): number {
-  o.out(o.json ? `${JSON.stringify(plan, null, 2)}\n` : formatCheck(plan));
+  const { missingFix, ...shown } = plan;
+  o.out(o.json ? `${JSON.stringify(shown, null, 2)}\n` : formatCheck(plan));
   if (plan.missing.length === 0) return ExitCode.ok;
-  const message = `missing secrets: ${plan.missing.join(', ')}`;
+  const message = `missing secrets: ${plan.missing.join(', ')}${missingFix ? `: ${missingFix}` : ''}`;
   if (o.allowMissing) o.log.warn(message);
   else o.log.error(message);
   return o.allowMissing ? ExitCode.ok : ExitCode.config;

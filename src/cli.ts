@@ -1,8 +1,9 @@
 // The composition root: parses the command line and wires config, secrets, redaction and the supervisor together.
+import { resolve } from 'node:path';
 import type { ReadStream } from 'node:tty';
 import { deriveCommand } from './command.js';
-import { declareInDotenv, readDotenv, readSinchJson } from './config.js';
-import { bootLine, childEnvironment, loadConfiguration, openLocalStore, secretsToMask, storeChoice, type ConfigureOptions } from './configure.js';
+import { declareInDotenv, findProjectDir, readDotenv, readSinchJson } from './config.js';
+import { bootLine, childEnvironment, keptModeSettings, loadConfiguration, openLocalStore, secretsToMask, storeChoice, type ConfigureOptions } from './configure.js';
 import { logOptionsIn, parseCommandLine, type CheckArgs, type CommonArgs, type ConfigArgs, type RedactArgs, type RunArgs, type SecretsAction, type SecretsArgs } from './command-line.js';
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import { createLogger, type Logger, type LoggerOptions } from './log.js';
@@ -49,6 +50,17 @@ function report(error: unknown, log: Logger): number {
   return ExitCode.software;
 }
 
+/**
+ * The project's folder: --dir, else its nearest parent, that holds a sinch.json, as npm finds package.json. None at
+ * all is exit 78: run from elsewhere, we would start the function with no secrets and mask nothing.
+ */
+function projectDir(dir: string, log: Logger): string {
+  const found = findProjectDir(dir);
+  if (found === undefined) throw new EntrypointError(`no sinch.json in ${resolve(dir)} or any parent directory: run in the function's folder, or name it with --dir`, ExitCode.config);
+  if (found !== resolve(dir)) log.notice(`using the function in ${found} (the nearest parent with a sinch.json)`);
+  return found;
+}
+
 /** The configuration options out of the command line. */
 function configureOptions(args: ConfigArgs): ConfigureOptions {
   return {
@@ -64,7 +76,7 @@ function configureOptions(args: ConfigArgs): ConfigureOptions {
 /** `check`: the resolved plan (sources, SDK clients) without starting anything; exit 78 when a declared key is missing. */
 async function checkCommand(args: CheckArgs): Promise<number> {
   const log = createLogger(process.stderr, logOptions(args));
-  const resolved = await loadConfiguration({ ...configureOptions(args), enforce: false }, log);
+  const resolved = await loadConfiguration({ ...configureOptions(args), dir: projectDir(args.dir, log), enforce: false }, log);
   const { checkReport, printCheck } = await import('./check.js');
   // The child would inherit our environment too: a client unlocked by `docker run -e` counts.
   const plan = checkReport(resolved, planClients(childEnvironment(resolved, process.env)));
@@ -76,11 +88,13 @@ async function secretsCommand(action: SecretsAction, args: SecretsArgs): Promise
   const log = createLogger(process.stderr, logOptions(args));
   const [prompt, command] = await Promise.all([import('./prompt.js'), import('./secrets-command.js')]);
   const tty = process.stdin.isTTY ? (process.stdin as ReadStream) : undefined;
+  // The function's namespace and .env, found as for run; without a sinch.json anywhere, the shared namespace here.
+  const dir = findProjectDir(args.dir) ?? args.dir;
   return command.secretsCommand(action, args, {
-    openStore: () => openLocalStore(readSinchJson(args.dir).name, args['secrets-timeout'], log, storeChoice(args.store)),
-    declare: (key) => (declareInDotenv(args.dir, key, log) ? readDotenv(args.dir, log).path : undefined),
+    openStore: () => openLocalStore(readSinchJson(dir).name, args['secrets-timeout'], log, storeChoice(args.store)),
+    declare: (key) => (declareInDotenv(dir, key, log) ? readDotenv(dir, log).path : undefined),
     declaredIn: (key) => {
-      const dotenv = readDotenv(args.dir, log);
+      const dotenv = readDotenv(dir, log);
       return dotenv.keys.includes(key) ? dotenv.path : undefined;
     },
     readValue: (key) => (tty ? prompt.readHidden(`Value for ${key} (hidden; Enter ends it): `, tty, process.stderr) : prompt.readPiped(process.stdin)),
@@ -93,7 +107,7 @@ async function secretsCommand(action: SecretsAction, args: SecretsArgs): Promise
 /** `redact`: stdin to stdout through one redactor; a closed stdout (EPIPE) ends it quietly. */
 async function redactCommand(args: RedactArgs): Promise<number> {
   const log = createLogger(stderrBlocking, logOptions(args));
-  const resolved = await loadConfiguration({ ...configureOptions(args), clientsWarning: false }, log);
+  const resolved = await loadConfiguration({ ...configureOptions(args), dir: projectDir(args.dir, log), clientsWarning: false }, log);
   const matcher = createMatcher(compileSecrets(secretsToMask(resolved), args, log), args.mask);
   // The pump blocks in read(2), where no signal handler of ours can run: a stop request takes its default action,
   // as for `cat`. Not as PID 1, whom the kernel shields from default actions: there streams keep our handlers.
@@ -117,12 +131,14 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
   const stopTimeout = args['stop-timeout'];
   // Until the redactor exists no secret is known, and our messages never carry a value.
   const bootLog = createLogger(process.stderr, logOptions(args));
-  const resolved = await loadConfiguration(configureOptions(args), bootLog);
+  const dir = projectDir(args.dir, bootLog);
+  const resolved = await loadConfiguration({ ...configureOptions(args), dir }, bootLog);
+  for (const notice of keptModeSettings(resolved, process.env)) bootLog.notice(notice);
   // The child's command is everything after the first `--`, exactly as given (yargs would turn "010" into 10).
   const given = argv.includes('--') ? argv.slice(argv.indexOf('--') + 1) : [];
   const { command, args: commandArgs } = given.length > 0
     ? { command: given[0]!, args: given.slice(1) }
-    : deriveCommand(args.dir, resolved.runtime);
+    : deriveCommand(dir, resolved.runtime);
 
   const options = { holdMs: args['hold-ms'], rawLimit: args['raw-limit'] };
   const outputs = (): Outputs => {

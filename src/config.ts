@@ -1,6 +1,6 @@
 // Reads the project's sinch.json (variables) and .env (declared secret keys) into plain data; fetches no values.
-import { appendFileSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parse } from 'dotenv';
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import type { Logger } from './log.js';
@@ -30,6 +30,25 @@ export const OWN_SETTINGS: readonly string[] = ['SINCH_SECRETS_URL', 'SINCH_SECR
 /** The error for one of OWN_SETTINGS declared as the function's, naming where (a file, a line, the store). */
 export function ownSetting(where: string, key: string): EntrypointError {
   return new EntrypointError(`${where}: ${key} is the entrypoint's own setting, not the function's: remove it (set it in the container's environment)`, ExitCode.config);
+}
+
+/** The runtimes' mode settings: the mode sets them, a user may set them, but they are never secrets. */
+export const MODE_SETTINGS: readonly string[] = ['NODE_ENV', 'ASPNETCORE_ENVIRONMENT', 'DOTNET_ENVIRONMENT'];
+
+/** `dir`, else its nearest parent, that holds a sinch.json (as npm finds package.json); undefined when none does. */
+export function findProjectDir(dir: string): string | undefined {
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    if (existsSync(resolve(at, 'sinch.json'))) return at;
+    if (dirname(at) === at) return undefined;
+  }
+}
+
+/**
+ * Whether a .env value looks like a setting rather than a secret: a number, a boolean, a log level, one short word.
+ * Every value in .env is a secret, so each occurrence of `info` or `3000` in the logs would be masked.
+ */
+export function looksLikeSetting(value: string): boolean {
+  return /^(?:-?\d+(?:\.\d+)?|true|false|yes|no|on|off|null|none)$/i.test(value) || /^[a-z]{1,12}$/i.test(value);
 }
 
 // The function name becomes a keychain service and a file name, so it must be a plain, safe word.
@@ -99,6 +118,9 @@ export function readDotenv(dir: string, log: Logger): Declarations {
       throw new EntrypointError(`${path}:${line}: the key must match [A-Z0-9_]+ (not shown)`, ExitCode.config);
     }
     if (OWN_SETTINGS.includes(key)) throw ownSetting(`${path}:${line}`, key);
+    if (MODE_SETTINGS.includes(key)) {
+      throw new EntrypointError(`${path}:${line}: ${key} is a setting, not a secret: set it in sinch.json variables or the environment`, ExitCode.config);
+    }
     if (seen.has(key)) log.warn(`${path}:${line}: ${key} is declared again (first on line ${seen.get(key)}); the later value wins`);
     else seen.set(key, line);
     const value = rest.trimStart();

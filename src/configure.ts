@@ -1,8 +1,7 @@
 // The configuration model at boot: sinch.json and .env, then each key's value from the sources in their order.
 import { homedir } from 'node:os';
-import { dirname } from 'node:path';
-import { OWN_SETTINGS, ownSetting, readDotenv, readSinchJson } from './config.js';
-import { modeEnvironment, parseEnvironment, scrubInitialEnvironment } from './environment.js';
+import { looksLikeSetting, OWN_SETTINGS, ownSetting, readDotenv, readSinchJson } from './config.js';
+import { modeDefaults, parseEnvironment, scrubInitialEnvironment } from './environment.js';
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import type { Logger } from './log.js';
 import type { Secret } from './redact/needles.js';
@@ -39,8 +38,10 @@ export interface ConfigureOptions {
 export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promise<Resolved> {
   const environment = parseEnvironment(o.environment, process.env.SINCH_ENVIRONMENT);
   const project = readSinchJson(o.dir);
-  if (!project.found) log.notice(`no sinch.json in ${dirname(project.path)}: no variables, secrets not scoped to a function`);
   const declared = readDotenv(o.dir, log);
+  for (const [key, value] of Object.entries(declared.values)) {
+    if (looksLikeSetting(value)) log.warn(`${declared.path}: ${key} looks like a setting, not a secret (a number, a word, true/false), so its value would be masked wherever it appears in the logs: put settings in sinch.json variables`);
+  }
   const variables = { ...project.variables };
   const variableSources: Record<string, 'sinch.json' | 'platform' | 'env'> = {};
   for (const name of Object.keys(variables)) variableSources[name] = 'sinch.json';
@@ -96,9 +97,10 @@ export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promi
     if (s.bytes) log.notice(`${s.name}: its file is not UTF-8 text, so it is not put in the environment (the function reads the file itself); its bytes are masked`);
   }
   const base = (resolved.missingOptional ?? []).filter((key) => BASE_CREDENTIALS.includes(key));
-  if (base.length && o.clientsWarning !== false) log.warn(`${base.join(', ')} not found: the ${clientsNeedingBase().join(', ')} clients will be unavailable`);
+  if (base.length && o.clientsWarning !== false) log.notice(`${base.join(', ')} not found: the ${clientsNeedingBase().join(', ')} clients will be unavailable`);
+  if (resolved.missing.length) resolved.missingFix = missingFix(environment, resolved.missing[0]!, dir);
   if (o.enforce !== false && resolved.missing.length) {
-    const message = `missing secrets: ${resolved.missing.join(', ')} (declared in ${declared.path}, found in no source)`;
+    const message = `missing secrets: ${resolved.missing.join(', ')} (declared in ${declared.path}, found in no source): ${resolved.missingFix}`;
     if (!o.allowMissing) throw new EntrypointError(message, ExitCode.config);
     log.warn(`${message}; continuing (--allow-missing)`);
   }
@@ -187,13 +189,27 @@ export function bootLine(r: Resolved, command: string[], pid: number): [string, 
   return [text, { mode: r.environment, variables, secrets, command, pid, bootMs }];
 }
 
+/** How to give a missing secret in this mode, with `key` as the example, and the way to start without it. */
+function missingFix(mode: string, key: string, dir: string | undefined): string {
+  const file = `a file ${dir ?? '/run/secrets'}/${key} (--secrets-dir)`;
+  const ways = mode === 'development'
+    ? `sinch-entrypoint secrets add ${key}, or set it in the environment (${key}=...), or ${file}`
+    : `set it in the environment (docker run -e ${key}=..., Kubernetes env), ${file}, or the platform store`;
+  return `${ways}; or start without it: --allow-missing`;
+}
+
+/** The notices for mode settings the user set (the environment, sinch.json), which win over the mode's defaults. */
+export function keptModeSettings(r: Resolved, env: NodeJS.ProcessEnv): string[] {
+  return modeDefaults(r.environment, { ...env, ...r.variables }).kept;
+}
+
 /**
  * The child's environment: ours, the variables, the secrets (not one held as bytes: no environment can carry
  * them whole) and the mode's, without our own settings (ours to read, not the function's), whoever brought them.
  */
 export function childEnvironment(r: Resolved, env: NodeJS.ProcessEnv): Record<string, string | undefined> {
   const secrets = Object.fromEntries(r.secrets.filter((s) => !s.bytes).map((s) => [s.name, s.value]));
-  const child: Record<string, string | undefined> = { ...env, ...r.variables, ...secrets, ...modeEnvironment(r.environment) };
+  const child: Record<string, string | undefined> = { ...env, ...r.variables, ...secrets, ...modeDefaults(r.environment, { ...env, ...r.variables }).values };
   for (const name of OWN_SETTINGS) delete child[name];
   return child;
 }

@@ -25,6 +25,21 @@ export function modeEnvironment(mode: Mode): Record<string, string> {
 }
 
 /**
+ * The mode's variables, less those the user set (`set`: the process environment, then sinch.json's variables):
+ * an explicit `ASPNETCORE_ENVIRONMENT=Staging` wins over the mode's default. `kept` tells which, for a notice.
+ */
+export function modeDefaults(mode: Mode, set: Record<string, string | undefined>): { values: Record<string, string>; kept: string[] } {
+  const values: Record<string, string> = {};
+  const kept: string[] = [];
+  for (const [name, value] of Object.entries(modeEnvironment(mode))) {
+    const own = set[name];
+    if (!own) values[name] = value;
+    else if (own !== value) kept.push(`${name}=${own} (set by you) kept over the ${mode} mode's ${name}=${value}`);
+  }
+  return { values, kept };
+}
+
+/**
  * Blanks the values of `names` in our initial environment block: /proc/<our pid>/environ shows that block, not
  * process.env, to every process of our uid, the function included, for as long as we run. The kernel keeps it in our
  * own memory (proc(5): env_start, env_end), which /proc/self/mem lets us overwrite. Linux only; where that is refused

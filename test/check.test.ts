@@ -60,10 +60,10 @@ describe('check in development', () => {
     const dir = makeProject({ 'sinch.json': SINCH_JSON, '.env': 'ALPHA_KEY=\nBETA_KEY=\nGIVEN=x\n' });
     const r = await runBin(['check', '--json', '--secrets-dir', dir], { cwd: dir });
     assert.equal(r.exitCode, 78);
-    assert.match(r.stderr, /error: missing secrets: ALPHA_KEY, BETA_KEY$/m);
+    assert.match(r.stderr, /error: missing secrets: ALPHA_KEY, BETA_KEY: sinch-entrypoint secrets add ALPHA_KEY, or set it in the environment \(ALPHA_KEY=\.\.\.\), or a file \S+\/ALPHA_KEY \(--secrets-dir\); or start without it: --allow-missing$/m);
     assert.deepEqual(JSON.parse(r.stdout).missing, ['ALPHA_KEY', 'BETA_KEY']);
     assert.equal(sources(r).PROJECT_ID, 'unset');
-    assert.match(r.stderr, /warn: PROJECT_ID, PROJECT_ID_API_KEY, PROJECT_ID_API_SECRET not found: the Conversation, SMS, Numbers clients will be unavailable/);
+    assert.match(r.stderr, /^sinch-entrypoint: PROJECT_ID, PROJECT_ID_API_KEY, PROJECT_ID_API_SECRET not found: the Conversation, SMS, Numbers clients will be unavailable$/m);
     const allowed = await runBin(['check', '--allow-missing'], { cwd: dir });
     assert.equal(allowed.exitCode, 0);
     assert.match(allowed.stdout, /ALPHA_KEY +MISSING \(declared in \.env\)/);
@@ -85,14 +85,12 @@ describe('check in development', () => {
     noLeak(exposed, ['stored-value-123']);
   });
 
-  test('no sinch.json: a notice, and --quiet silences it', async () => {
+  test('no sinch.json here or in any parent: run, check and redact are exit 78 naming the fix', async () => {
     const dir = makeProject({});
-    const r = await runBin(['check'], { cwd: dir, env: { SINCH_KEY_SECRET: 'x', SINCH_PROJECT_ID: 'p', SINCH_KEY_ID: 'k' } });
-    assert.equal(r.exitCode, 0, r.stderr);
-    assert.match(r.stderr, /no sinch\.json in .*: no variables, secrets not scoped to a function/);
-    assert.match(r.stdout, /PROJECT_ID_API_SECRET +from env/);
-    const quiet = await runBin(['check', '--quiet'], { cwd: dir, env: { SINCH_KEY_SECRET: 'x', SINCH_PROJECT_ID: 'p', SINCH_KEY_ID: 'k' } });
-    assert.equal(quiet.stderr, '');
+    for (const args of [['check'], ['redact'], ['--', 'true']]) {
+      const r = await runBin(args, { cwd: dir });
+      assert.deepEqual([r.exitCode, r.stderr.trim()], [78, `sinch-entrypoint: error: no sinch.json in ${dir} or any parent directory: run in the function's folder, or name it with --dir`], args.join(' '));
+    }
   });
 
   test('bad configuration: sinch.json line:column, .env line, --environment (64), SINCH_ENVIRONMENT (78)', async () => {

@@ -34,6 +34,8 @@ export interface Resolved {
   shadowed?: ResolvedSecret[];
   /** Declared keys (in .env, or declared base credentials) with no value anywhere. */
   missing: string[];
+  /** How to give them in this mode (configure.ts fills it in), for the error that names them. */
+  missingFix?: string;
   /** Where each variable came from. */
   variableSources?: Record<string, 'sinch.json' | 'platform' | 'env'>;
   /** Base credentials not declared in .env and found nowhere: a warning, not an error. */
