@@ -7,6 +7,7 @@ import type { Logger } from './log.js';
 import type { Secret } from './redact/needles.js';
 import { BASE_CREDENTIALS, clientsNeedingBase } from './sdk-clients.js';
 import { CLI_ALIASES, envSource } from './secrets/env.js';
+import { openLocalStore, type StoreChoice } from './secrets/local-store.js';
 import { filesSource, secretsDir } from './secrets/files.js';
 import { mapSource, resolveSecrets, storeSource, type LocalStore, type Resolved, type SecretSource } from './secrets/resolve.js';
 import { sinchConfigSource } from './secrets/sinch-config.js';
@@ -144,35 +145,6 @@ export function secretsToMask(r: Resolved): Secret[] {
   for (const s of [...r.secrets, ...(r.shadowed ?? [])]) add(s.name, s.value, s.bytes);
   for (const c of r.credentials ?? []) add(c.name, c.value);
   return all;
-}
-
-/** The development secret store: the OS keychain, or the file store (with a notice) when no keychain is reachable. */
-export async function openLocalStore(functionName: string | undefined, timeoutMs: number, log: Logger, choice: StoreChoice = 'auto'): Promise<LocalStore> {
-  const fileStore = async (): Promise<LocalStore> => {
-    const { fileStorePath, openFileStore } = await import('./secrets/filestore.js');
-    return openFileStore(fileStorePath(functionName));
-  };
-  if (choice === 'file') return fileStore();
-  const keychain = await import('./secrets/keychain.js');
-  try {
-    return await keychain.openKeychain({ functionName, timeoutMs });
-  } catch (error) {
-    if (!(error instanceof keychain.KeychainUnreachable)) throw error;
-    if (choice === 'keychain') throw new EntrypointError(`keychain unreachable: ${error.message}; or use the file store: --store file`, ExitCode.unavailable);
-    const store = await fileStore();
-    log.notice(`no keychain reachable (${error.message}); using the ${store.where}`);
-    return store;
-  }
-}
-
-/** Which development store: the keychain with the file store as its fallback, or only one of them. */
-export type StoreChoice = 'auto' | 'keychain' | 'file';
-
-/** --store, else $SINCH_SECRETS_STORE, else auto; a bad environment value is exit 78 naming the variable. */
-export function storeChoice(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): StoreChoice {
-  const value = flag ?? (env.SINCH_SECRETS_STORE || 'auto');
-  if (value === 'auto' || value === 'keychain' || value === 'file') return value;
-  throw new EntrypointError('SINCH_SECRETS_STORE: expected auto, keychain or file', ExitCode.config);
 }
 
 /** The one boot line: mode, counts by source (never a value), the command, the child's pid, ms since we started. */

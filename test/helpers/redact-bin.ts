@@ -10,6 +10,7 @@ import { bin } from './entrypoint.js';
 /** A project directory whose .env gives these secrets non-empty values (HOME inside it, so no store is shared). */
 export function project(secrets: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'redact-'));
+  writeFileSync(join(dir, 'sinch.json'), JSON.stringify({ name: 'redact-test' }));
   // dotenv keeps single-quoted values literally; a value holding a quote or newline is not needed here.
   writeFileSync(join(dir, '.env'), Object.entries(secrets).map(([k, v]) => `${k}='${v}'`).join('\n') + '\n');
   return dir;
