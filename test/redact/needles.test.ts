@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { compile } from '../../src/redact/automaton.js';
 import { Matcher } from '../../src/redact/matcher.js';
-import { base64Cores, dotnetJsonEscape, needlesFor } from '../../src/redact/needles.js';
+import { base64Cores, dotnetJsonEscape } from '../../src/redact/encodings.js';
+import { needlesFor } from '../../src/redact/needles.js';
 
 /** Redacts `text` with the needles of `secrets` in one write. */
 function redact(secrets: { name: string; value: string }[], text: string): string {

@@ -1,0 +1,161 @@
+// The forms a common library prints a string in: JSON string bodies, percent-encodings, shell quoting, base64.
+
+/**
+ * The forms a program may print `value` in, besides the value itself (duplicates included: the caller dedupes);
+ * with `nested`, also base64 of its JSON-escaped forms (a whole value in a JWT, not one line of it).
+ */
+export function encodings(value: string, nested: boolean): string[] {
+  // Letters, digits and `_.-` are left alone by every JSON, URL and shell encoder below: only base64 differs.
+  if (/^[\w.-]*$/.test(value)) return base64Cores(value);
+  const json = jsonForms(value);
+  const forms = [...json, ...percentForms(value), ...base64Cores(value)];
+  // A JWT payload holds base64url of the escaped form, not of the value. A JWT travels in a header, which servers
+  // cap at 8 to 16 KiB: a longer form is left out, its six cores would be most of a large value's needles.
+  if (nested) for (const escaped of json) if (escaped !== value && escaped.length <= NESTED_MAX) forms.push(...base64Cores(escaped));
+  // What `bash -x` prints for a value holding `'`: each quote closed, escaped and reopened (dash prints it raw).
+  if (value.includes("'")) forms.push(value.replaceAll("'", "'\\''"));
+  return forms;
+}
+
+/** The longest JSON-escaped form whose base64 is a needle. */
+const NESTED_MAX = 16 * 1024;
+
+/** The distinct JSON string bodies of `value` written by JavaScript, .NET, Python and Go. */
+function jsonForms(value: string): string[] {
+  const forms = new Set([
+    // JSON.stringify; also Python's ensure_ascii=False and Go's SetEscapeHTML(false).
+    JSON.stringify(value).slice(1, -1),
+    dotnetJsonEscape(value),
+    jsonEscape(value, '\\u0022', DOTNET_ESCAPED, false),
+    // Python's json.dumps (ensure_ascii): DEL and everything outside ASCII as \uxxxx.
+    jsonEscape(value, '\\"', /["\\\x00-\x1f\x7f-\uffff]/g, false),
+    // Go's encoding/json: HTML-safe, `< > &` and U+2028/U+2029 as \uxxxx.
+    jsonEscape(value, '\\"', /["\\\x00-\x1f<>&\u2028\u2029]/g, false),
+  ]);
+  // Go before 1.22 wrote \b and \f as \u0008 and \u000c, with or without its HTML escaping.
+  if (/[\b\f]/.test(value)) {
+    for (const html of [false, true]) forms.add(jsonEscape(value, '\\"', html ? /["\\\x00-\x1f<>&\u2028\u2029]/g : /["\\\x00-\x1f]/g, false, false));
+  }
+  return [...forms];
+}
+
+/**
+ * What .NET's System.Text.Json writes by default (JavaScriptEncoder.Default): `"` `\` and controls escaped,
+ * plus the HTML-sensitive `+ < > & ' \`` and everything outside printable ASCII as \uXXXX (upper-case hex).
+ */
+export function dotnetJsonEscape(value: string): string {
+  return jsonEscape(value, '\\u0022', DOTNET_ESCAPED, true);
+}
+
+const DOTNET_ESCAPED = /["\\\x00-\x1f+<>&'`\x7f-\uffff]/g;
+
+/**
+ * A JSON string body: `\\`, short escapes for controls (`\b` and `\f` only if `shortBF`), `quote` for `"`, and
+ * \uXXXX for the other UTF-16 units that `escaped` matches (`"`, `\\`, controls and whichever more this encoder escapes).
+ */
+function jsonEscape(value: string, quote: string, escaped: RegExp, upper: boolean, shortBF = true): string {
+  return value.replace(escaped, (unit) => {
+    const short = SHORT_ESCAPES[unit];
+    if (short !== undefined && (shortBF || (unit !== '\b' && unit !== '\f'))) return short;
+    if (unit === '"') return quote;
+    const hex = unit.charCodeAt(0).toString(16).padStart(4, '0');
+    return '\\u' + (upper ? hex.toUpperCase() : hex);
+  });
+}
+
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' };
+
+/** The WHATWG path set (URL pathname), which also turns `\` into `/` in an http(s) URL. */
+const WHATWG_PATH = "~!$&'()*+,/:;=@[]^|%";
+
+/**
+ * Percent-encoders by the ASCII punctuation each leaves raw (letters, digits, `-._` are raw in all, controls,
+ * DEL and non-ASCII bytes escaped in all). Checked against the real encoders in test/redact/encoders.test.ts;
+ * Go's from the source of net/url (shouldEscape).
+ */
+const PERCENT_RAW: readonly string[] = [
+  // encodeURIComponent, the WHATWG component set.
+  "!~*'()",
+  // Strict RFC 3986 (unreserved only): .NET Uri.EscapeDataString and FormUrlEncodedContent, Python quote(safe='')
+  // and quote_plus / urlencode (requests' params), Go QueryEscape.
+  '~',
+  // Python's quote with its default safe='/'.
+  '~/',
+  // URLSearchParams (application/x-www-form-urlencoded), Java URLEncoder.
+  '*',
+  // .NET WebUtility.UrlEncode (upper-case hex) and HttpUtility.UrlEncode (lower-case hex).
+  '!*()',
+  // The WHATWG userinfo set: Node's URL username and password setters (a connection string).
+  "~!$&'()*+,%",
+  // Go's PathEscape, and its userinfo (url.UserPassword).
+  '~$&+:=@',
+  '~$&+,;=',
+  // The WHATWG special-query set (URL search).
+  "~!$&()*+,/:;=?@[\\]^`{|}%",
+  WHATWG_PATH,
+];
+
+/** `value` by each percent-encoder above, with `%20` and with `+` for a space, in upper- and lower-case hex. */
+function percentForms(value: string): string[] {
+  // encodeURIComponent is native and escapes all but `!~*'()`: re-escape or unescape only the ASCII punctuation.
+  const uri = encodeURIComponent(value);
+  const upper = new Set([uri]);
+  // Without ASCII punctuation or a space, every encoder writes what encodeURIComponent does.
+  if (/[ -,/:-@[-^`{-~]/.test(value)) {
+    const path = value.includes('\\') ? encodeURIComponent(value.replaceAll('\\', '/')) : uri;
+    for (const raw of PERCENT_RAW) {
+      const form = (raw === WHATWG_PATH ? path : uri).replace(/%(2[0-9A-F]|3[A-F]|40|5[B-F]|60|7[B-E])|[!~*'()]/g, (token) => {
+        const c = token.length === 1 ? token : String.fromCharCode(parseInt(token.slice(1), 16));
+        return raw.includes(c) ? c : '%' + c.charCodeAt(0).toString(16).toUpperCase();
+      });
+      upper.add(form).add(form.replaceAll('%20', '+'));
+    }
+  }
+  return [...upper].flatMap((form) => [form, lowerHex(form)]);
+}
+
+/** `form` (ASCII) with the hex digits after each `%` in lower case: a loop over bytes, as a large value has many. */
+function lowerHex(form: string): string {
+  const bytes = Buffer.from(form, 'latin1');
+  for (let i = 0; i + 2 < bytes.length; i++) {
+    if (bytes[i] !== 0x25) continue;
+    for (const at of [i + 1, i + 2]) if (bytes[at]! >= 0x41 && bytes[at]! <= 0x46) bytes[at]! |= 0x20;
+  }
+  return bytes.toString('latin1');
+}
+
+/** Lower- and upper-case hex of `bytes` (xxd -p, Buffer's and Python's hex()). */
+export function hexForms(bytes: Buffer): string[] {
+  const hex = bytes.toString('hex');
+  return [hex, hex.toUpperCase()];
+}
+
+/**
+ * The part of the base64 and base64url encoding of `value` (a string as UTF-8, or bytes) that depends on nothing but
+ * its bytes, at each of the three byte alignments it can have inside a larger encoded blob (a Basic auth header, a JWT).
+ */
+export function base64Cores(value: string | Buffer): string[] {
+  // The bytes go after two zero bytes in a buffer kept for the purpose, so that each alignment is one native call.
+  const room = 2 + (typeof value === 'string' ? 3 * value.length : value.length);
+  if (scratch.length < room) scratch = Buffer.alloc(Math.max(256, room));
+  const length = typeof value === 'string' ? scratch.write(value, 2, 'utf8') : value.copy(scratch, 2);
+  const cores: string[] = [];
+  for (let offset = 0; offset < 3; offset++) {
+    // Character i holds bits [6i, 6i + 6); keep those that lie wholly within the secret's bits.
+    const first = Math.ceil((8 * offset) / 6);
+    const last = Math.floor((8 * (offset + length)) / 6);
+    if (last > first) {
+      const core = scratch.toString('base64', 2 - offset, 2 + length).slice(first, last);
+      cores.push(core);
+      if (/[+/]/.test(core)) cores.push(core.replaceAll('+', '-').replaceAll('/', '_'));
+    }
+  }
+  return cores;
+}
+
+let scratch = Buffer.alloc(0);
+
+/** Zeroes the buffer base64Cores keeps between calls. Tidiness, not protection (the needles hold the same bytes). */
+export function wipeScratch(): void {
+  scratch.fill(0);
+}
