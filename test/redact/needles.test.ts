@@ -55,6 +55,25 @@ describe('needles', () => {
     }
   });
 
+  // No Go toolchain here: the strings below are written by hand from net/url's shouldEscape (upper-case hex).
+  it("masks Go's QueryEscape, PathEscape and userinfo escaping (url.UserPassword)", () => {
+    const s = { name: 'K', value: "a b/c;d,e?f:g@h&i=j+k$l~m!n'o(p)q*r" };
+    const go = [
+      'a+b%2Fc%3Bd%2Ce%3Ff%3Ag%40h%26i%3Dj%2Bk%24l~m%21n%27o%28p%29q%2Ar',
+      'a%20b%2Fc%3Bd%2Ce%3Ff:g@h&i=j+k$l~m%21n%27o%28p%29q%2Ar',
+      'a%20b%2Fc;d,e%3Ff%3Ag%40h&i=j+k$l~m%21n%27o%28p%29q%2Ar',
+    ];
+    for (const encoded of go) assert.equal(redact([s], `dsn=${encoded}!`), 'dsn=***!', encoded);
+  });
+
+  // Written by hand from Go's encoding/json before 1.22 (no Go toolchain here), with and without HTML escaping.
+  it("masks Go's \\u0008 and \\u000c for backspace and form feed (encoding/json before Go 1.22), and \\b \\f", () => {
+    const s = { name: 'K', value: 'tab\bback\fform<x>' };
+    for (const encoded of ['tab\\u0008back\\u000cform\\u003cx\\u003e', 'tab\\u0008back\\u000cform<x>', 'tab\\bback\\fform\\u003cx\\u003e', 'tab\\bback\\fform<x>']) {
+      assert.equal(redact([s], `{"k":"${encoded}"}`), '{"k":"***"}', encoded);
+    }
+  });
+
   it('masks base64 and base64url inside a larger blob, at every alignment', () => {
     const s = { name: 'TOKEN', value: 'correct-horse-battery-staple' };
     for (const prefix of ['', 'u', 'us', 'user:']) {
