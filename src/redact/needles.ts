@@ -44,8 +44,8 @@ export function needlesFor(secrets: readonly Secret[], policy: NeedlePolicy = de
     // Every form is of what the child receives: the environment (UTF-8) turns a lone surrogate into U+FFFD.
     const value = secrets[i]!.value.replace(/\p{Surrogate}/gu, '\uFFFD');
     // UTF-8 takes at least a byte per UTF-16 unit: only a short value needs its bytes counted.
-    if (value.length < minValueBytes && Buffer.byteLength(value, 'utf8') < minValueBytes && (bytes?.length ?? 0) < minValueBytes) {
-      if (value.length > 0 || bytes?.length) tooShort.push(name);
+    if (value.length < minValueBytes && Buffer.byteLength(value, 'utf8') < minValueBytes) {
+      if (value.length > 0) tooShort.push(name);
       continue;
     }
     addValue(nameOf, name, value, minValueBytes, minDerivedBytes);
