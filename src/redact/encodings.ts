@@ -97,29 +97,50 @@ const PERCENT_RAW: readonly string[] = [
 
 /** `value` by each percent-encoder above, with `%20` and with `+` for a space, in upper- and lower-case hex. */
 function percentForms(value: string): string[] {
-  // encodeURIComponent is native and escapes all but `!~*'()`: re-escape or unescape only the ASCII punctuation.
+  // encodeURIComponent is native and escapes all but `!~*'()`: only the ASCII punctuation differs between encoders.
   const uri = encodeURIComponent(value);
-  const upper = new Set([uri]);
   // Without ASCII punctuation or a space, every encoder writes what encodeURIComponent does.
-  if (/[ -,/:-@[-^`{-~]/.test(value)) {
-    const path = value.includes('\\') ? encodeURIComponent(value.replaceAll('\\', '/')) : uri;
-    for (const raw of PERCENT_RAW) {
-      const form = (raw === WHATWG_PATH ? path : uri).replace(/%(2[0-9A-F]|3[A-F]|40|5[B-F]|60|7[B-E])|[!~*'()]/g, (token) => {
-        const c = token.length === 1 ? token : String.fromCharCode(parseInt(token.slice(1), 16));
-        return raw.includes(c) ? c : '%' + c.charCodeAt(0).toString(16).toUpperCase();
-      });
-      upper.add(form).add(form.replaceAll('%20', '+'));
+  if (!/[ -,/:-@[-^`{-~]/.test(value)) return [uri, lowerHex(uri)];
+  const forms = new Set<string>();
+  const split = new Map<string, { text: string[]; lower: string[]; marks: string[] }>();
+  for (const raw of PERCENT_RAW) {
+    const from = raw === WHATWG_PATH && value.includes('\\') ? encodeURIComponent(value.replaceAll('\\', '/')) : uri;
+    let parts = split.get(from);
+    if (parts === undefined) {
+      // Odd pieces are the punctuation (escaped or not), each as its character; even pieces are kept as they are.
+      const pieces = from.split(/(%(?:2[0-9A-F]|3[A-F]|40|5[B-F]|60|7[B-E])|[!~*'()])/);
+      const marks = pieces.filter((_, i) => i % 2 === 1).map((t) => (t.length === 1 ? t : String.fromCharCode(parseInt(t.slice(1), 16))));
+      const text = pieces.filter((_, i) => i % 2 === 0);
+      split.set(from, (parts = { text, lower: text.map(lowerHex), marks }));
+    }
+    for (const text of [parts.text, parts.lower]) {
+      let form = text[0]!;
+      for (let i = 0; i < parts.marks.length; i++) {
+        const c = parts.marks[i]!;
+        form += (raw.includes(c) ? c : text === parts.text ? ESCAPE_UPPER[c] : ESCAPE_LOWER[c]) + text[i + 1]!;
+      }
+      forms.add(form).add(form.replaceAll('%20', '+'));
     }
   }
-  return [...upper].flatMap((form) => [form, lowerHex(form)]);
+  return [...forms];
 }
+
+const hexEscapes = (upper: boolean): Record<string, string> =>
+  Object.fromEntries(Array.from({ length: 0x60 }, (_, i) => String.fromCharCode(0x20 + i)).map((c) => {
+    const hex = c.charCodeAt(0).toString(16);
+    return [c, '%' + (upper ? hex.toUpperCase() : hex)];
+  }));
+const ESCAPE_UPPER = hexEscapes(true);
+const ESCAPE_LOWER = hexEscapes(false);
 
 /** `form` (ASCII) with the hex digits after each `%` in lower case: a loop over bytes, as a large value has many. */
 function lowerHex(form: string): string {
+  if (!form.includes('%')) return form;
   const bytes = Buffer.from(form, 'latin1');
   for (let i = 0; i + 2 < bytes.length; i++) {
     if (bytes[i] !== 0x25) continue;
-    for (const at of [i + 1, i + 2]) if (bytes[at]! >= 0x41 && bytes[at]! <= 0x46) bytes[at]! |= 0x20;
+    if (bytes[i + 1]! >= 0x41 && bytes[i + 1]! <= 0x46) bytes[i + 1]! |= 0x20;
+    if (bytes[i + 2]! >= 0x41 && bytes[i + 2]! <= 0x46) bytes[i + 2]! |= 0x20;
   }
   return bytes.toString('latin1');
 }
