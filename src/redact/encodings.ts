@@ -23,18 +23,18 @@ const NESTED_MAX = 16 * 1024;
 /** The distinct JSON string bodies of `value` written by JavaScript, .NET, Python and Go. */
 function jsonForms(value: string): string[] {
   const forms = new Set([
-    // JSON.stringify; also Python's ensure_ascii=False and Go's SetEscapeHTML(false).
+    // JSON.stringify; also Python's ensure_ascii=False.
     JSON.stringify(value).slice(1, -1),
     dotnetJsonEscape(value),
+    // The same in lower-case hex, as other encoders of that set write it.
     jsonEscape(value, '\\u0022', DOTNET_ESCAPED, false),
     // Python's json.dumps (ensure_ascii): DEL and everything outside ASCII as \uxxxx.
     jsonEscape(value, '\\"', /["\\\x00-\x1f\x7f-\uffff]/g, false),
-    // Go's encoding/json: HTML-safe, `< > &` and U+2028/U+2029 as \uxxxx.
-    jsonEscape(value, '\\"', /["\\\x00-\x1f<>&\u2028\u2029]/g, false),
+    jsonEscape(value, '\\"', GO_ESCAPED, false),
   ]);
-  // Go before 1.22 wrote \b and \f as \u0008 and \u000c, with or without its HTML escaping.
+  // Go before 1.22 wrote \b and \f as \u0008 and \u000c, with or without its HTML escaping (SetEscapeHTML).
   if (/[\b\f]/.test(value)) {
-    for (const html of [false, true]) forms.add(jsonEscape(value, '\\"', html ? /["\\\x00-\x1f<>&\u2028\u2029]/g : /["\\\x00-\x1f]/g, false, false));
+    forms.add(jsonEscape(value, '\\"', GO_ESCAPED, false, false)).add(jsonEscape(value, '\\"', /["\\\x00-\x1f\u2028\u2029]/g, false, false));
   }
   return [...forms];
 }
@@ -48,6 +48,9 @@ export function dotnetJsonEscape(value: string): string {
 }
 
 const DOTNET_ESCAPED = /["\\\x00-\x1f+<>&'`\x7f-\uffff]/g;
+
+/** What Go's encoding/json escapes (HTML-safe by default): also `< > &` and U+2028/U+2029, as \uxxxx. */
+const GO_ESCAPED = /["\\\x00-\x1f<>&\u2028\u2029]/g;
 
 /**
  * A JSON string body: `\\`, short escapes for controls (`\b` and `\f` only if `shortBF`), `quote` for `"`, and
