@@ -102,43 +102,35 @@ const PERCENT_RAW: readonly string[] = [
 function percentForms(value: string): string[] {
   // encodeURIComponent is native and escapes all but `!~*'()`: only the ASCII punctuation differs between encoders.
   const uri = encodeURIComponent(value);
+  const upper = new Set([uri]);
   // Without ASCII punctuation or a space, every encoder writes what encodeURIComponent does.
-  if (!/[ -,/:-@[-^`{-~]/.test(value)) return [uri, lowerHex(uri)];
-  const forms = new Set<string>();
-  const split = new Map<string, { text: string[]; lower: string[]; marks: string[] }>();
-  for (const raw of PERCENT_RAW) {
-    const from = raw === WHATWG_PATH && value.includes('\\') ? encodeURIComponent(value.replaceAll('\\', '/')) : uri;
-    let parts = split.get(from);
-    if (parts === undefined) {
-      // Odd pieces are the punctuation (escaped or not), each as its character; even pieces are kept as they are.
-      const pieces = from.split(/(%(?:2[0-9A-F]|3[A-F]|40|5[B-F]|60|7[B-E])|[!~*'()])/);
-      const marks = pieces.filter((_, i) => i % 2 === 1).map((t) => (t.length === 1 ? t : String.fromCharCode(parseInt(t.slice(1), 16))));
-      const text = pieces.filter((_, i) => i % 2 === 0);
-      split.set(from, (parts = { text, lower: text.map(lowerHex), marks }));
-    }
-    for (const text of [parts.text, parts.lower]) {
-      let form = text[0]!;
-      for (let i = 0; i < parts.marks.length; i++) {
-        const c = parts.marks[i]!;
-        form += (raw.includes(c) ? c : text === parts.text ? ESCAPE_UPPER[c] : ESCAPE_LOWER[c]) + text[i + 1]!;
-      }
-      forms.add(form).add(form.replaceAll('%20', '+'));
+  if (/[ -,/:-@[-^`{-~]/.test(value)) {
+    const path = value.includes('\\') ? encodeURIComponent(value.replaceAll('\\', '/')) : uri;
+    for (let i = 0; i < PERCENT_RAW.length; i++) {
+      const pieces = PERCENT_PIECES[i]!;
+      const form = (PERCENT_RAW[i] === WHATWG_PATH ? path : uri).replace(PUNCTUATION, (piece) => pieces[piece]!);
+      upper.add(form).add(form.replaceAll('%20', '+'));
     }
   }
-  return [...forms];
+  return [...upper].flatMap((form) => [form, lowerHex(form)]);
 }
 
-const hexEscapes = (upper: boolean): Record<string, string> =>
-  Object.fromEntries(Array.from({ length: 0x60 }, (_, i) => String.fromCharCode(0x20 + i)).map((c) => {
-    const hex = c.charCodeAt(0).toString(16);
-    return [c, '%' + (upper ? hex.toUpperCase() : hex)];
-  }));
-const ESCAPE_UPPER = hexEscapes(true);
-const ESCAPE_LOWER = hexEscapes(false);
+/** A piece of encodeURIComponent's output that is ASCII punctuation: an escape, or one of the marks it leaves raw. */
+const PUNCTUATION = /%(?:2[0-9A-F]|3[A-F]|40|5[B-F]|60|7[B-E])|[!~*'()]/g;
+
+/** For each encoder above, what it writes for each such piece: the character if it leaves it raw, else its escape. */
+const PERCENT_PIECES: readonly Readonly<Record<string, string>>[] = PERCENT_RAW.map((raw) => {
+  const pieces: Record<string, string> = {};
+  for (let code = 0x20; code < 0x7f; code++) {
+    const c = String.fromCharCode(code);
+    const escape = '%' + code.toString(16).toUpperCase();
+    pieces[c] = pieces[escape] = raw.includes(c) ? c : escape;
+  }
+  return pieces;
+});
 
 /** `form` (ASCII) with the hex digits after each `%` in lower case: a loop over bytes, as a large value has many. */
 function lowerHex(form: string): string {
-  if (!form.includes('%')) return form;
   const bytes = Buffer.from(form, 'latin1');
   for (let i = 0; i + 2 < bytes.length; i++) {
     if (bytes[i] !== 0x25) continue;
