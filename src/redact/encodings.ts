@@ -1,24 +1,26 @@
 // The forms a common library prints a string in: JSON string bodies, percent-encodings, shell quoting, base64.
 
 /**
- * The forms a program may print `value` in, besides the value itself (duplicates included: the caller dedupes);
- * with `nested`, also base64 of its JSON-escaped forms (a whole value in a JWT, not one line of it).
+ * The forms a program may print `value` in, besides the value itself (duplicates included: the caller dedupes).
+ * A `whole` value (not one line of a multi-line one) of at most 16 KiB also gets the forms of a URL or a JWT.
  */
-export function encodings(value: string, nested: boolean): string[] {
+export function encodings(value: string, whole: boolean): string[] {
   // Letters, digits and `_.-` are left alone by every JSON, URL and shell encoder below: only base64 differs.
   if (/^[\w.-]*$/.test(value)) return base64Cores(value);
+  // A URL and a JWT travel in a request's headers, which servers cap at 8 to 16 KiB; one line of a file is not
+  // put there alone. Past that, these forms would be most of a large value's needles (and of the automaton).
+  const inHeaders = whole && value.length <= HEADERS_MAX;
   const json = jsonForms(value);
-  const forms = [...json, ...percentForms(value), ...base64Cores(value)];
-  // A JWT payload holds base64url of the escaped form, not of the value. A JWT travels in a header, which servers
-  // cap at 8 to 16 KiB: a longer form is left out, its six cores would be most of a large value's needles.
-  if (nested) for (const escaped of json) if (escaped !== value && escaped.length <= NESTED_MAX) forms.push(...base64Cores(escaped));
+  const forms = [...json, ...percentForms(value, inHeaders ? PERCENT_RAW.length : 2), ...base64Cores(value)];
+  // A JWT payload holds base64url of the escaped form, not of the value.
+  if (inHeaders) for (const escaped of json) if (escaped !== value) forms.push(...base64Cores(escaped));
   // What `bash -x` prints for a value holding `'`: each quote closed, escaped and reopened (dash prints it raw).
   if (value.includes("'")) forms.push(value.replaceAll("'", "'\\''"));
   return forms;
 }
 
-/** The longest JSON-escaped form whose base64 is a needle. */
-const NESTED_MAX = 16 * 1024;
+/** The longest value that gets the forms of a URL and a JWT (past encodeURIComponent's and URLSearchParams'). */
+const HEADERS_MAX = 16 * 1024;
 
 /** The distinct JSON string bodies of `value` written by JavaScript, .NET, Python and Go. */
 function jsonForms(value: string): string[] {
@@ -79,13 +81,13 @@ const WHATWG_PATH = "~!$&'()*+,/:;=@[]^|%";
 const PERCENT_RAW: readonly string[] = [
   // encodeURIComponent, the WHATWG component set.
   "!~*'()",
+  // URLSearchParams (application/x-www-form-urlencoded), Java URLEncoder.
+  '*',
   // Strict RFC 3986 (unreserved only): .NET Uri.EscapeDataString and FormUrlEncodedContent, Python quote(safe='')
   // and quote_plus / urlencode (requests' params), Go QueryEscape.
   '~',
   // Python's quote with its default safe='/'.
   '~/',
-  // URLSearchParams (application/x-www-form-urlencoded), Java URLEncoder.
-  '*',
   // .NET WebUtility.UrlEncode (upper-case hex) and HttpUtility.UrlEncode (lower-case hex).
   '!*()',
   // The WHATWG userinfo set: Node's URL username and password setters (a connection string).
@@ -98,15 +100,15 @@ const PERCENT_RAW: readonly string[] = [
   WHATWG_PATH,
 ];
 
-/** `value` by each percent-encoder above, with `%20` and with `+` for a space, in upper- and lower-case hex. */
-function percentForms(value: string): string[] {
+/** `value` by the first `encoders` above, with `%20` and with `+` for a space, in upper- and lower-case hex. */
+function percentForms(value: string, encoders: number): string[] {
   // encodeURIComponent is native and escapes all but `!~*'()`: only the ASCII punctuation differs between encoders.
   const uri = encodeURIComponent(value);
   const upper = new Set([uri]);
   // Without ASCII punctuation or a space, every encoder writes what encodeURIComponent does.
   if (/[ -,/:-@[-^`{-~]/.test(value)) {
     const path = value.includes('\\') ? encodeURIComponent(value.replaceAll('\\', '/')) : uri;
-    for (let i = 0; i < PERCENT_RAW.length; i++) {
+    for (let i = 0; i < encoders; i++) {
       const pieces = PERCENT_PIECES[i]!;
       const form = (PERCENT_RAW[i] === WHATWG_PATH ? path : uri).replace(PUNCTUATION, (piece) => pieces[piece]!);
       upper.add(form).add(form.replaceAll('%20', '+'));
