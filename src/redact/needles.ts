@@ -81,7 +81,9 @@ function addValue(nameOf: Map<string, string>, name: string, value: string, min:
   const lines = value.split(/\r?\n/);
   const wholes = [lines.join('\n'), lines.join('\r\n')];
   if (!wholes.includes(value)) wholes.push(value);
-  for (const whole of wholes) addForms(nameOf, name, whole, min, minDerived, true);
+  // The other line ending is what a terminal or another platform makes of the printed value: a URL or a JWT of it
+  // is made from the value as the function has it.
+  for (const whole of wholes) addForms(nameOf, name, whole, min, minDerived, whole === value);
   for (const line of lines) addForms(nameOf, name, line, minDerived, minDerived, false);
 }
 
