@@ -50,10 +50,10 @@ export function needlesFor(secrets: readonly Secret[], policy: NeedlePolicy = de
     }
     addValue(nameOf, name, value, minValueBytes, minDerivedBytes);
     // A one-line PEM key or JSON file with `\n` escapes, which the function turns into line breaks itself: the naive
-    // `replace(/\\n/g, "\n")`, and all of `\n \r \t` (as JSON.parse does).
+    // `replace(/\\n/g, "\n")`, and every escape JSON.parse would undo but \uXXXX.
     if (/\\[nrt]/.test(value)) {
       const lf = value.replace(/\\n/g, '\n');
-      const all = value.replace(/\\[nrt]/g, (e) => UNESCAPE[e]!);
+      const all = value.replace(/\\[nrt"\\/bf]/g, (e) => UNESCAPE[e]!);
       for (const unescaped of new Set([lf, all])) if (unescaped !== value) addValue(nameOf, name, unescaped, minDerivedBytes, minDerivedBytes);
     }
     // A secret file that is not UTF-8: the child's environment holds it decoded lossily, the file the bytes.
@@ -73,7 +73,9 @@ export function needlesFor(secrets: readonly Secret[], policy: NeedlePolicy = de
   return { needles, tooShort };
 }
 
-const UNESCAPE: Readonly<Record<string, string>> = { '\\n': '\n', '\\r': '\r', '\\t': '\t' };
+const UNESCAPE: Readonly<Record<string, string>> = {
+  '\\n': '\n', '\\r': '\r', '\\t': '\t', '\\"': '"', '\\\\': '\\', '\\/': '/', '\\b': '\b', '\\f': '\f',
+};
 
 /** Adds `value` and its forms; a multi-line value also whole with `\n` and `\r\n`, and each line on its own. */
 function addValue(nameOf: Map<string, string>, name: string, value: string, min: number, minDerived: number): void {
@@ -87,7 +89,10 @@ function addValue(nameOf: Map<string, string>, name: string, value: string, min:
   for (const line of lines) addForms(nameOf, name, line, minDerived, minDerived, false);
 }
 
-/** Adds `text` (if of at least `min` bytes) and its encodings (if of at least `minDerived`) as needles of `name`. */
+/**
+ * Adds `text` (if of at least `min` bytes) and its encodings (if of at least `minDerived`) as needles of `name`;
+ * a `whole` text (the value as the function has it, not a line of it) also gets the forms of a URL and a JWT.
+ */
 function addForms(nameOf: Map<string, string>, name: string, text: string, min: number, minDerived: number, whole: boolean): void {
   // Every form of an ASCII text is ASCII, so its own latin1 string.
   const ascii = /^[\x00-\x7f]*$/.test(text);
