@@ -41,8 +41,10 @@ export function needlesFor(secrets: readonly Secret[], policy: NeedlePolicy = de
   const { minValueBytes, minDerivedBytes } = policy;
   for (let i = 0; i < secrets.length; i++) {
     const { name, bytes } = secrets[i]!;
-    // Every form is of what the child receives: the environment (UTF-8) turns a lone surrogate into U+FFFD.
-    const value = secrets[i]!.value.replace(/\p{Surrogate}/gu, '\uFFFD');
+    // Every form is of what the child receives: the environment (UTF-8) turns a lone surrogate into U+FFFD. (Most
+    // values hold no surrogate at all, which a plain regular expression tells faster than a Unicode one replaces.)
+    let value = secrets[i]!.value;
+    if (/[\ud800-\udfff]/.test(value)) value = value.replace(/\p{Surrogate}/gu, '\uFFFD');
     // UTF-8 takes at least a byte per UTF-16 unit: only a short value needs its bytes counted.
     if (value.length < minValueBytes && Buffer.byteLength(value, 'utf8') < minValueBytes) {
       if (value.length > 0) tooShort.push(name);
