@@ -100,7 +100,7 @@ const PERCENT_RAW: readonly string[] = [
   WHATWG_PATH,
 ];
 
-/** `value` by the first `encoders` above, with `%20` and with `+` for a space, in upper- and lower-case hex. */
+/** `value` by the first `encoders` above, with `%20` and `+` for a space, in upper- and lower-case hex. */
 function percentForms(value: string, encoders: number): string[] {
   // encodeURIComponent is native and escapes all but `!~*'()`: only the ASCII punctuation differs between encoders.
   const uri = encodeURIComponent(value);
@@ -111,7 +111,9 @@ function percentForms(value: string, encoders: number): string[] {
     for (let i = 0; i < encoders; i++) {
       const pieces = PERCENT_PIECES[i]!;
       const form = (PERCENT_RAW[i] === WHATWG_PATH ? path : uri).replace(PUNCTUATION, (piece) => pieces[piece]!);
-      upper.add(form).add(form.replaceAll('%20', '+'));
+      // `+` for a space only where a literal `+` is escaped: an encoder that leaves `+` raw cannot use it for a space.
+      upper.add(form);
+      if (!PERCENT_RAW[i]!.includes('+')) upper.add(form.replaceAll('%20', '+'));
     }
   }
   return [...upper].flatMap((form) => [form, lowerHex(form)]);
