@@ -1,4 +1,5 @@
 // What to mask: every secret value and the encodings in which a program may print it, as byte strings.
+import { base64Cores, encodings, hexForms, wipeScratch } from './encodings.js';
 
 /** A secret as the redactor sees it: a key name (for `{name}` in the mask) and its value. */
 export interface Secret {
@@ -31,7 +32,7 @@ export interface NeedleSet {
   tooShort: string[];
 }
 
-/** Computes every needle for `secrets`: raw bytes, JSON, URL and base64 forms, and the lines of multi-line values. */
+/** Computes every needle for `secrets`: raw bytes, JSON, URL, shell and base64 forms, and the lines of multi-line values. */
 export function needlesFor(secrets: readonly Secret[], policy: NeedlePolicy = defaultNeedlePolicy): NeedleSet {
   // This runs once per process start, cold. A needle is a latin1 string (a char per byte) until the end, when all
   // become one Buffer: a Buffer per form costs more than the form.
@@ -39,26 +40,31 @@ export function needlesFor(secrets: readonly Secret[], policy: NeedlePolicy = de
   const tooShort: string[] = [];
   const { minValueBytes, minDerivedBytes } = policy;
   for (let i = 0; i < secrets.length; i++) {
-    const { name, value } = secrets[i]!;
+    const { name, bytes } = secrets[i]!;
+    // Every form is of what the child receives: the environment (UTF-8) turns a lone surrogate into U+FFFD. (Most
+    // values hold no surrogate at all, which a plain regular expression tells faster than a Unicode one replaces.)
+    let value = secrets[i]!.value;
+    if (/[\ud800-\udfff]/.test(value)) value = value.replace(/\p{Surrogate}/gu, '\uFFFD');
     // UTF-8 takes at least a byte per UTF-16 unit: only a short value needs its bytes counted.
     if (value.length < minValueBytes && Buffer.byteLength(value, 'utf8') < minValueBytes) {
       if (value.length > 0) tooShort.push(name);
       continue;
     }
-    // Every form of an ASCII value is ASCII, so its own latin1 string.
-    const ascii = /^[\x00-\x7f]*$/.test(value);
-    if (!value.includes('\n')) {
-      addForms(nameOf, name, value, minValueBytes, minDerivedBytes, ascii);
-      continue;
+    addValue(nameOf, name, value, minValueBytes, minDerivedBytes);
+    // A one-line PEM key or JSON file with `\n` escapes, which the function turns into line breaks itself: the naive
+    // `replace(/\\n/g, "\n")`, and every escape JSON.parse would undo but \uXXXX.
+    if (/\\[nrt]/.test(value)) {
+      const lf = value.replace(/\\n/g, '\n');
+      const all = value.replace(/\\[nrt"\\/bf]/g, (e) => UNESCAPE[e]!);
+      for (const unescaped of new Set([lf, all])) if (unescaped !== value) addValue(nameOf, name, unescaped, minDerivedBytes, minDerivedBytes);
     }
-    const lines = value.split(/\r?\n/);
-    const wholes = [lines.join('\n'), lines.join('\r\n')];
-    if (!wholes.includes(value)) wholes.push(value);
-    for (const whole of wholes) addForms(nameOf, name, whole, minValueBytes, minDerivedBytes, ascii);
-    for (const line of lines) addForms(nameOf, name, line, minDerivedBytes, minDerivedBytes, ascii);
+    // A secret file that is not UTF-8: the child's environment holds it decoded lossily, the file the bytes.
+    if (bytes !== undefined && !bytes.equals(Buffer.from(value, 'utf8'))) {
+      add(nameOf, name, bytes.toString('latin1'), minValueBytes);
+      for (const form of [...base64Cores(bytes), ...hexForms(bytes)]) add(nameOf, name, form, minDerivedBytes);
+    }
   }
-  // Tidiness, not protection (the needles hold the same bytes): the module-level buffer keeps no secret after us.
-  scratch.fill(0);
+  wipeScratch();
   const keys = [...nameOf.keys()];
   const all = Buffer.from(keys.join(''), 'latin1');
   const needles: Needle[] = new Array(keys.length);
@@ -69,90 +75,39 @@ export function needlesFor(secrets: readonly Secret[], policy: NeedlePolicy = de
   return { needles, tooShort };
 }
 
-/** Adds `text` (if of at least `min` bytes) and its encodings (if of at least `minDerived`) as needles of `name`. */
-function addForms(nameOf: Map<string, string>, name: string, text: string, min: number, minDerived: number, ascii: boolean): void {
-  add(nameOf, name, text, min, ascii);
-  const forms = encodings(text);
-  for (let i = 0; i < forms.length; i++) add(nameOf, name, forms[i]!, minDerived, ascii);
+const UNESCAPE: Readonly<Record<string, string>> = {
+  '\\n': '\n', '\\r': '\r', '\\t': '\t', '\\"': '"', '\\\\': '\\', '\\/': '/', '\\b': '\b', '\\f': '\f',
+};
+
+/** Adds `value` and its forms; a multi-line value also whole with `\n` and `\r\n`, and each line on its own. */
+function addValue(nameOf: Map<string, string>, name: string, value: string, min: number, minDerived: number): void {
+  if (!value.includes('\n')) return addForms(nameOf, name, value, min, minDerived, true);
+  const lines = value.split(/\r?\n/);
+  const wholes = [lines.join('\n'), lines.join('\r\n')];
+  if (!wholes.includes(value)) wholes.push(value);
+  // The other line ending is what a terminal or another platform makes of the printed value: a URL or a JWT of it
+  // is made from the value as the function has it.
+  for (const whole of wholes) addForms(nameOf, name, whole, min, minDerived, whole === value);
+  for (const line of lines) addForms(nameOf, name, line, minDerived, minDerived, false);
 }
 
-/** The first secret to have some bytes as a needle keeps them. */
-function add(nameOf: Map<string, string>, name: string, text: string, min: number, ascii: boolean): void {
-  const key = ascii ? text : Buffer.from(text, 'utf8').toString('latin1');
+/**
+ * Adds `text` (if of at least `min` bytes) and its encodings (if of at least `minDerived`) as needles of `name`;
+ * a `whole` text (the value as the function has it, not a line of it) also gets the forms of a URL and a JWT.
+ */
+function addForms(nameOf: Map<string, string>, name: string, text: string, min: number, minDerived: number, whole: boolean): void {
+  // Every form of an ASCII text is ASCII, so its own latin1 string.
+  const ascii = /^[\x00-\x7f]*$/.test(text);
+  const latin1 = (form: string): string => (ascii ? form : Buffer.from(form, 'utf8').toString('latin1'));
+  add(nameOf, name, latin1(text), min);
+  const forms = encodings(text, whole);
+  for (let i = 0; i < forms.length; i++) add(nameOf, name, latin1(forms[i]!), minDerived);
+}
+
+/** The first secret to have some bytes (`key`, a char per byte) as a needle keeps them. */
+function add(nameOf: Map<string, string>, name: string, key: string, min: number): void {
   if (key.length >= min && !nameOf.has(key)) nameOf.set(key, name);
 }
-
-/** The forms a program may print `value` in, besides the value itself. */
-function encodings(value: string): string[] {
-  // Letters, digits and `_.-` are left alone by every JSON and URL encoder: only base64 differs.
-  if (/^[\w.-]*$/.test(value)) return base64Cores(value);
-  const dotnet = dotnetJsonEscape(value);
-  const forms: string[] = [
-    JSON.stringify(value).slice(1, -1),
-    dotnet,
-    dotnet.replace(/\\u[0-9A-F]{4}/g, (u) => u.toLowerCase()),
-    // Python's json.dumps (ensure_ascii): everything outside ASCII as \uxxxx.
-    jsonEscape(value, '\\"', /["\\\x00-\x1f\x80-\uffff]/g, false),
-    // Go's encoding/json: HTML-safe, `< > &` and U+2028/U+2029 as \uxxxx.
-    jsonEscape(value, '\\"', /["\\\x00-\x1f<>&\u2028\u2029]/g, false),
-  ];
-  // encodeURIComponent throws on a lone surrogate (a platform store's JSON can carry one); UTF-8 writes it as U+FFFD.
-  const uri = encodeURIComponent(value.replace(/\p{Surrogate}/gu, '\uFFFD'));
-  const plus = uri.replace(/%20/g, '+');
-  // An HTML form (URLSearchParams) also escapes the `! ' ( ) ~` that encodeURIComponent leaves alone.
-  const form = plus.replace(/[!'()~]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
-  for (const percent of [uri, plus, form]) forms.push(percent, percent.replace(/%[0-9A-F]{2}/g, (p) => p.toLowerCase()));
-  forms.push(...base64Cores(value));
-  return forms;
-}
-
-/**
- * What .NET's System.Text.Json writes by default (JavaScriptEncoder.Default): `"` `\` and controls escaped,
- * plus the HTML-sensitive `+ < > & ' \`` and everything outside printable ASCII as \uXXXX (upper-case hex).
- */
-export function dotnetJsonEscape(value: string): string {
-  return jsonEscape(value, '\\u0022', /["\\\x00-\x1f+<>&'`\x7f-\uffff]/g, true);
-}
-
-/**
- * A JSON string body: `\\`, short escapes for controls, `quote` for `"`, and \uXXXX for the other UTF-16 units
- * that `escaped` matches (`"`, `\\`, controls and whichever more this encoder escapes).
- */
-function jsonEscape(value: string, quote: string, escaped: RegExp, upper: boolean): string {
-  return value.replace(escaped, (unit) => {
-    const short = SHORT_ESCAPES[unit];
-    if (short !== undefined) return short;
-    if (unit === '"') return quote;
-    const hex = unit.charCodeAt(0).toString(16).padStart(4, '0');
-    return '\\u' + (upper ? hex.toUpperCase() : hex);
-  });
-}
-
-const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' };
-
-/**
- * The part of the base64 and base64url encoding of `value` (as UTF-8) that depends on nothing but its bytes, at each
- * of the three byte alignments it can have inside a larger encoded blob (a Basic auth header, a JWT).
- */
-export function base64Cores(value: string): string[] {
-  // The bytes go after two zero bytes in a buffer kept for the purpose, so that each alignment is one native call.
-  if (scratch.length < 2 + 3 * value.length) scratch = Buffer.alloc(Math.max(256, 2 + 3 * value.length));
-  const length = scratch.write(value, 2, 'utf8');
-  const cores: string[] = [];
-  for (let offset = 0; offset < 3; offset++) {
-    // Character i holds bits [6i, 6i + 6); keep those that lie wholly within the secret's bits.
-    const first = Math.ceil((8 * offset) / 6);
-    const last = Math.floor((8 * (offset + length)) / 6);
-    if (last > first) {
-      const core = scratch.toString('base64', 2 - offset, 2 + length).slice(first, last);
-      cores.push(core);
-      if (/[+/]/.test(core)) cores.push(core.replaceAll('+', '-').replaceAll('/', '_'));
-    }
-  }
-  return cores;
-}
-
-let scratch = Buffer.alloc(0);
 
 /** The needles in byte order, and how many bytes each shares with the one before. */
 export function byteOrder(needles: readonly Needle[]): { order: Int32Array; shared: Int32Array } {

@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { compile } from '../../src/redact/automaton.js';
 import { Matcher } from '../../src/redact/matcher.js';
-import { base64Cores, dotnetJsonEscape, needlesFor } from '../../src/redact/needles.js';
+import { base64Cores, dotnetJsonEscape } from '../../src/redact/encodings.js';
+import { needlesFor } from '../../src/redact/needles.js';
 
 /** Redacts `text` with the needles of `secrets` in one write. */
 function redact(secrets: { name: string; value: string }[], text: string): string {
@@ -51,6 +52,25 @@ describe('needles', () => {
     const form = new URLSearchParams({ k: secret.value }).toString().slice(2);
     for (const encoded of [uri, uri.toLowerCase(), uri.replace(/%20/g, '+'), form]) {
       assert.equal(redact([secret], `GET /cb?k=${encoded}&x=1`), 'GET /cb?k=***&x=1', encoded);
+    }
+  });
+
+  // No Go toolchain here: the strings below are written by hand from net/url's shouldEscape (upper-case hex).
+  it("masks Go's QueryEscape, PathEscape and userinfo escaping (url.UserPassword)", () => {
+    const s = { name: 'K', value: "a b/c;d,e?f:g@h&i=j+k$l~m!n'o(p)q*r" };
+    const go = [
+      'a+b%2Fc%3Bd%2Ce%3Ff%3Ag%40h%26i%3Dj%2Bk%24l~m%21n%27o%28p%29q%2Ar',
+      'a%20b%2Fc%3Bd%2Ce%3Ff:g@h&i=j+k$l~m%21n%27o%28p%29q%2Ar',
+      'a%20b%2Fc;d,e%3Ff%3Ag%40h&i=j+k$l~m%21n%27o%28p%29q%2Ar',
+    ];
+    for (const encoded of go) assert.equal(redact([s], `dsn=${encoded}!`), 'dsn=***!', encoded);
+  });
+
+  // Written by hand from Go's encoding/json before 1.22 (no Go toolchain here), with and without HTML escaping.
+  it("masks Go's \\u0008 and \\u000c for backspace and form feed (encoding/json before Go 1.22), and \\b \\f", () => {
+    const s = { name: 'K', value: 'tab\bback\fform<x>' };
+    for (const encoded of ['tab\\u0008back\\u000cform\\u003cx\\u003e', 'tab\\u0008back\\u000cform<x>', 'tab\\bback\\fform\\u003cx\\u003e', 'tab\\bback\\fform<x>']) {
+      assert.equal(redact([s], `{"k":"${encoded}"}`), '{"k":"***"}', encoded);
     }
   });
 
