@@ -6,9 +6,11 @@ import { declareInDotenv, findProjectDir, readDotenv, readSinchJson } from './co
 import { bootLine, childEnvironment, keptModeSettings, loadConfiguration, secretsToMask, type ConfigureOptions } from './configure.js';
 import { openLocalStore, storeChoice } from './secrets/local-store.js';
 import { logOptionsIn, parseCommandLine, type CheckArgs, type CommonArgs, type ConfigArgs, type RedactArgs, type RunArgs, type SecretsAction, type SecretsArgs } from './command-line.js';
+import { parseEnvironment } from './environment.js';
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import { createLogger, type Logger, type LoggerOptions } from './log.js';
-import type { Secret } from './redact/needles.js';
+import { canaryLeak, canarySecret } from './redact/canary.js';
+import type { NeedlePolicy, Secret } from './redact/needles.js';
 import { redactStdio } from './redact/pump.js';
 import { compileRedaction, createMatcher, createRedactor, type Redaction, type RedactorStream } from './redact/stream.js';
 import { planClients } from './sdk-clients.js';
@@ -120,10 +122,27 @@ async function redactCommand(args: RedactArgs): Promise<number> {
 
 /** Compiles the secrets for masking under the length flags, naming on stderr each one too short to mask. */
 function compileSecrets(secrets: Secret[], args: RedactArgs, log: Logger): Redaction {
-  const minValueBytes = args['min-secret-length'];
-  const redaction = compileRedaction(secrets, { minValueBytes, minDerivedBytes: Math.max(8, minValueBytes) });
+  const redaction = compileRedaction(secrets, needlePolicy(args));
   // A key may come several times (the values other sources offered, a trimmed form): named once.
-  for (const name of new Set(redaction.tooShort)) log.warn(`not masking ${name}: its value is shorter than ${minValueBytes} bytes (--min-secret-length)`);
+  for (const name of new Set(redaction.tooShort)) log.warn(`not masking ${name}: its value is shorter than ${args['min-secret-length']} bytes (--min-secret-length)`);
+  return redaction;
+}
+
+function needlePolicy(args: RedactArgs): NeedlePolicy {
+  const minValueBytes = args['min-secret-length'];
+  return { minValueBytes, minDerivedBytes: Math.max(8, minValueBytes) };
+}
+
+/**
+ * The redaction of `run`, self-tested before the function may start: a random canary compiled with the secrets must
+ * come out masked in every form, whole and split at every byte; if not, exit 70 and no child, since a redactor that
+ * leaks in silence is the failure nobody would see.
+ */
+function testedRedaction(secrets: Secret[], args: RedactArgs, log: Logger): Redaction {
+  const canary = canarySecret(args['min-secret-length']);
+  const redaction = compileSecrets([...secrets, canary], args, log);
+  const leak = canaryLeak(redaction, canary, needlePolicy(args), args.mask, args['raw-limit']);
+  if (leak) throw new EntrypointError(`self-test failed: a test secret's ${leak} came out unmasked; not starting the function (a bug: please report it)`, ExitCode.software);
   return redaction;
 }
 
@@ -132,6 +151,10 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
   const stopTimeout = args['stop-timeout'];
   // Until the redactor exists no secret is known, and our messages never carry a value.
   const bootLog = createLogger(process.stderr, logOptions(args));
+  // An escape hatch for debugging a function's own output, never a hole in production.
+  if (!args.masking && parseEnvironment(args.environment, process.env.SINCH_ENVIRONMENT) === 'production') {
+    throw new EntrypointError('--no-masking: development only; in production every output is masked', ExitCode.usage);
+  }
   const dir = projectDir(args.dir, bootLog);
   const resolved = await loadConfiguration({ ...configureOptions(args), dir }, bootLog);
   for (const notice of keptModeSettings(resolved, process.env)) bootLog.notice(notice);
@@ -142,9 +165,11 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
     : deriveCommand(dir, resolved.runtime);
 
   const options = { holdMs: args['hold-ms'], rawLimit: args['raw-limit'] };
+  // Compiled (and self-tested) before the child starts: a failing self-test must keep it from starting.
+  const redaction = args.masking ? testedRedaction(secretsToMask(resolved), args, bootLog) : undefined;
+  if (!redaction) bootLog.warn("--no-masking: the function's output is not masked; every secret it prints reaches this output");
   const outputs = (): Outputs => {
-    const redaction = compileSecrets(secretsToMask(resolved), args, bootLog);
-    const redactor = (): RedactorStream => createRedactor(createMatcher(redaction, args.mask), options);
+    const redactor = (): RedactorStream => createRedactor(redaction ? createMatcher(redaction, args.mask) : null, options);
     const [stdout, stderr] = [redactor(), redactor()];
     for (const [from, to] of [[stdout, process.stdout], [stderr, process.stderr]] as const) {
       from.pipe(to);
@@ -156,7 +181,7 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
     // Node does not exit while a write to a reader that never reads is pending: after a stop request we must.
     return { stdout, stderr, log, abandon: (code) => process.exit(code) };
   };
-  return supervise({
+  const code = await supervise({
     command,
     args: commandArgs,
     env: childEnvironment(resolved, process.env),
@@ -165,4 +190,6 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
     signals: takeSignals,
     onStart: (pid, log) => log.notice(...bootLine(resolved, [command, ...commandArgs], pid)),
   });
+  if (!redaction) bootLog.warn('--no-masking was on: nothing the function printed was masked');
+  return code;
 }

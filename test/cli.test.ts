@@ -65,6 +65,35 @@ describe('help and version', () => {
   });
 });
 
+describe('--no-masking', () => {
+  const secret = 'sk_live_no_masking_0123456789';
+  const printed = ['--', process.execPath, '-e', 'console.log(process.env.STRIPE_SECRET_KEY)'];
+  const go = (args: string[], mode: string) => {
+    const dir = project({ secrets: ['STRIPE_SECRET_KEY'] });
+    return spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir, env: { PATH: process.env.PATH, HOME: dir, SINCH_ENVIRONMENT: mode, STRIPE_SECRET_KEY: secret } });
+  };
+
+  it('development: the output untouched, with a warning at the start and at the exit, even with --quiet', () => {
+    const r = go(['--no-masking', '--quiet', ...printed], 'development');
+    assert.deepEqual([r.status, r.stdout], [0, `${secret}\n`]);
+    const lines = r.stderr.trim().split('\n');
+    assert.match(lines[0]!, /warn: --no-masking: the function's output is not masked/);
+    assert.match(lines.at(-1)!, /warn: --no-masking was on: nothing the function printed was masked/);
+  });
+
+  it('production (flag or SINCH_ENVIRONMENT) is exit 64 and starts nothing', () => {
+    for (const [args, mode] of [[['--no-masking', '--environment', 'production'], 'development'], [['--no-masking'], 'production']] as const) {
+      const r = go([...args, ...printed], mode);
+      assert.deepEqual([r.status, r.stdout, r.stderr.trim()], [64, '', 'sinch-entrypoint: error: --no-masking: development only; in production every output is masked']);
+    }
+  });
+
+  it('masking on (the default): masked, and the boot self-test says nothing when it passes', () => {
+    const r = go(['--quiet', ...printed], 'production');
+    assert.deepEqual([r.status, r.stdout, r.stderr], [0, '***\n', '']);
+  });
+});
+
 describe('flags', () => {
   for (const [flag, value] of [['--min-secret-length', 'abc'], ['--min-secret-length', '0'], ['--raw-limit', 'x'], ['--raw-limit', '1.5'],
     ['--hold-ms', '-1'], ['--secrets-timeout', '0'], ['--stop-timeout', 'NaN'], ['--stop-timeout', '1e12']] as const) {
