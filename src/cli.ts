@@ -13,6 +13,7 @@ import { canaryLeak, canarySecret } from './redact/canary.js';
 import type { NeedlePolicy, Secret } from './redact/needles.js';
 import { redactStdio } from './redact/pump.js';
 import { compileRedaction, createMatcher, createRedactor, type Redaction, type RedactorStream } from './redact/stream.js';
+import { MaskStats, type StreamName } from './mask-stats.js';
 import { planClients } from './sdk-clients.js';
 import { restoreEndingSignals, takeSignals } from './signals.js';
 import { quietStdioOnFirstUse, stderrBlocking } from './stdio.js';
@@ -168,16 +169,22 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
   // Compiled (and self-tested) before the child starts: a failing self-test must keep it from starting.
   const redaction = args.masking ? testedRedaction(secretsToMask(resolved), args, bootLog) : undefined;
   if (!redaction) bootLog.warn("--no-masking: the function's output is not masked; every secret it prints reaches this output");
+  const stats = new MaskStats();
+  let log: Logger;
   const outputs = (): Outputs => {
-    const redactor = (): RedactorStream => createRedactor(redaction ? createMatcher(redaction, args.mask) : null, options);
-    const [stdout, stderr] = [redactor(), redactor()];
+    // In development, the first mask of each key says where the function printed it, so its log line can be fixed.
+    const hint = resolved.environment === 'development'
+      ? (name: string, stream: string, line: number) => setImmediate(() => log.notice(`the function printed ${name} (${stream}, line ${line} of its output): masked; find and fix that log statement`))
+      : undefined;
+    const redactor = (stream: StreamName): RedactorStream => createRedactor(redaction ? createMatcher(redaction, args.mask) : null, { ...options, watch: stats.watch(stream, hint) });
+    const [stdout, stderr] = [redactor('stdout'), redactor('stderr')];
     for (const [from, to] of [[stdout, process.stdout], [stderr, process.stderr]] as const) {
       from.pipe(to);
       // A reader that went away (EPIPE: `| head`) is no reason to stop supervising: that output is dropped.
       to.on('error', () => from.unpipe(to).resume());
     }
     // Ours go through the child's stderr redactor, masked too, and never inside a partial secret it holds.
-    const log = createLogger({ write: (text) => stderr.writeMessage(text) }, logOptions(args));
+    log = createLogger({ write: (text) => stderr.writeMessage(text) }, logOptions(args));
     // Node does not exit while a write to a reader that never reads is pending: after a stop request we must.
     return { stdout, stderr, log, abandon: (code) => process.exit(code) };
   };
@@ -191,5 +198,14 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
     onStart: (pid, log) => log.notice(...bootLine(resolved, [command, ...commandArgs], pid)),
   });
   if (!redaction) bootLog.warn('--no-masking was on: nothing the function printed was masked');
+  const summary = stats.summary();
+  if (summary) bootLog.notice(summary, stats.toJSON());
+  if (args['stats-file']) {
+    try {
+      stats.writeFile(args['stats-file']);
+    } catch (error) {
+      bootLog.warn(`--stats-file: cannot write it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
   return code;
 }

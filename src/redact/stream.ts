@@ -10,7 +10,21 @@ export interface RedactorOptions {
   holdMs?: number;
   /** At a release, up to this many held bytes come out raw; more come out as the mask. Default 3. */
   rawLimit?: number;
+  /** Told what is masked (key names and counts, never a value). */
+  watch?: RedactorWatch;
 }
+
+/** What a redactor tells of its work: for counts at exit and the development hint. */
+export interface RedactorWatch {
+  /** One mask of `name`'s went out, on `line` of the output (1-based; counted only when `lines` is set). */
+  masked(name: string, line: number): void;
+  /** Held bytes went out at a deadline or the end of input: how many, and whether as the mask (failing closed). */
+  released(bytes: number, masked: boolean): void;
+  lines?: boolean;
+}
+
+/** The key name of each mask buffer a matcher outputs (it outputs the very buffers it was given). */
+const maskNames = new WeakMap<Matcher, Map<Buffer, string>>();
 
 /** The compiled form of a set of secrets, built once and shared by every redactor stream. */
 export interface Redaction {
@@ -29,7 +43,10 @@ export function compileRedaction(secrets: readonly Secret[], policy?: NeedlePoli
 export function createMatcher(redaction: Redaction, mask = '***'): Matcher | null {
   const { automaton } = redaction;
   if (automaton === null) return null;
-  return new Matcher(automaton, automaton.names.map((name) => Buffer.from(mask.replaceAll('{name}', name), 'utf8')));
+  const masks = automaton.names.map((name) => Buffer.from(mask.replaceAll('{name}', name), 'utf8'));
+  const matcher = new Matcher(automaton, masks);
+  maskNames.set(matcher, new Map(masks.map((buffer, i) => [buffer, automaton.names[i]!])));
+  return matcher;
 }
 
 /** A redactor: the child's bytes are written to it as to any stream; our own lines go in by `writeMessage`. */
@@ -44,7 +61,7 @@ export function createRedactor(matcher: Matcher | null, options: RedactorOptions
     const passthrough = new Transform({ transform: (chunk, _encoding, done) => done(null, chunk) });
     return Object.assign(passthrough, { writeMessage: (text: string) => void passthrough.write(text) });
   }
-  return new Redactor(matcher, options.holdMs ?? 50, options.rawLimit ?? 3);
+  return new Redactor(matcher, options.holdMs ?? 50, options.rawLimit ?? 3, options.watch);
 }
 
 // Not a line splitter (split2 and the like): those hold a partial line until its newline arrives and buffer a
@@ -57,9 +74,13 @@ class Redactor extends Transform implements RedactorStream {
   private waiting: Buffer[] = [];
   /** Counts chunks of input, so a deadline knows whether any came while it gave the event loop a turn. */
   private chunks = 0;
+  private readonly names: Map<Buffer, string> | undefined;
+  /** The output's line, counted only when the watch asks for lines. */
+  private line = 1;
 
-  constructor(private readonly matcher: Matcher, private readonly holdMs: number, private readonly rawLimit: number) {
+  constructor(private readonly matcher: Matcher, private readonly holdMs: number, private readonly rawLimit: number, private readonly watch?: RedactorWatch) {
     super();
+    this.names = watch && maskNames.get(matcher);
     // A matcher handed over mid-stream (the pump's fallback) may already hold bytes: their deadline runs now.
     if (matcher.heldBytes > 0) this.arm();
   }
@@ -88,7 +109,7 @@ class Redactor extends Transform implements RedactorStream {
   override _flush(done: TransformCallback): void {
     this.disarm();
     // The end of input: the held bytes go out by the release rule first, then our lines that waited for them.
-    do this.output(this.matcher.release(this.rawLimit));
+    do this.release();
     while (this.sayWaiting());
     done();
   }
@@ -99,7 +120,20 @@ class Redactor extends Transform implements RedactorStream {
   }
 
   private output(pieces: Buffer[]): void {
-    for (const piece of pieces) this.push(piece);
+    for (const piece of pieces) {
+      const name = this.names?.get(piece);
+      if (name !== undefined) this.watch!.masked(name, this.line);
+      else if (this.watch?.lines) for (let at = piece.indexOf(10); at >= 0; at = piece.indexOf(10, at + 1)) this.line++;
+      this.push(piece);
+    }
+  }
+
+  /** Lets the held bytes go by the release rule, and tells the watch how many went and how. */
+  private release(): void {
+    const held = this.matcher.heldBytes;
+    const pieces = this.matcher.release(this.rawLimit);
+    if (held > 0) this.watch?.released(held, pieces.some((piece) => this.names?.has(piece)));
+    this.output(pieces);
   }
 
   /** Feeds our waiting lines while the matcher holds nothing; true while lines still wait or bytes are held. */
@@ -128,7 +162,7 @@ class Redactor extends Transform implements RedactorStream {
     setImmediate(() => {
       if (this.timer === undefined || this.chunks !== before) return; // ended meanwhile, or more input: re-armed
       if (this.writableLength > 0) return this.arm();
-      this.output(this.matcher.release(this.rawLimit));
+      this.release();
       this.sayWaiting();
       if (this.matcher.heldBytes > 0) this.arm();
     });
