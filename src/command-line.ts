@@ -21,7 +21,7 @@ export interface GlobalArgs {
   'allow-missing': boolean;
   'secrets-timeout': number;
 }
-export type RunArgs = GlobalArgs & { 'stop-timeout': number };
+export type RunArgs = GlobalArgs & { 'stop-timeout': number; 'single-child': boolean };
 export type CheckArgs = GlobalArgs & { json: boolean };
 export type SecretsAction = 'add' | 'list' | 'get' | 'delete';
 export type SecretsArgs = GlobalArgs & { key?: string; value?: string; show?: boolean; force?: boolean };
@@ -109,6 +109,7 @@ const GLOBAL_OPTIONS = {
 const RUN_OPTIONS = {
   ...GLOBAL_OPTIONS,
   'stop-timeout': { type: 'string', requiresArg: true, default: 10, coerce: within('stop-timeout', 0, MAX_TIMER_MS / 1000), describe: 'Seconds the function has to stop after SIGTERM/SIGINT before SIGKILL' },
+  'single-child': { type: 'boolean', default: false, describe: 'Forward signals to the command alone, not to its whole process group' },
 } satisfies Record<string, Options>;
 
 /** Parses `argv` (quickly when it is in the plain form of `run` or `redact`); rejects with exit 64 for a usage error. */
@@ -167,7 +168,7 @@ export async function parseWithYargs(argv: string[]): Promise<Parsed> {
     .strict()
     .options(GLOBAL_OPTIONS)
     .command(['run', '$0'], 'Run the function (the command after --, else one derived from sinch.json) with its configuration, masking secrets in its output',
-      (y) => y.options({ 'stop-timeout': RUN_OPTIONS['stop-timeout'] }), (args) => void (parsed = { command: 'run', args: args as unknown as RunArgs }))
+      (y) => y.options({ 'stop-timeout': RUN_OPTIONS['stop-timeout'], 'single-child': RUN_OPTIONS['single-child'] }), (args) => void (parsed = { command: 'run', args: args as unknown as RunArgs }))
     .command('redact', "Filter stdin to stdout, masking the project's secrets", (y) => y, (args) => void (parsed = { command: 'redact', args: args as unknown as GlobalArgs }))
     .command('check', 'Show the resolved configuration without starting anything', (y) =>
       y.option('json', { type: 'boolean', default: false, describe: 'Print the plan as JSON' }), (args) => void (parsed = { command: 'check', args: args as unknown as CheckArgs }))

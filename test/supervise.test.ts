@@ -220,8 +220,9 @@ process.stdin.once('data', () => { for (const out of [process.stdout, process.st
   });
 
   it('does not wait forever for output a descendant holds open after the child exited', { timeout: 30_000 }, async () => {
-    // The background sleep inherits the child's stdout and stderr: end of file comes only when it ends, in 5 s.
-    const result = await run(['--', 'sh', '-c', 'sleep 5 & echo started']);
+    // The background sleep inherits the child's stdout and stderr: end of file comes only when it ends, in 5 s. In a
+    // session of its own (setsid), it left the child's process group, which we would otherwise end.
+    const result = await run(['--', 'sh', '-c', 'setsid sleep 5 & echo started']);
     assert.equal(result.code, 0);
     assert.equal(result.stdout, 'started\n');
     assert.match(result.stderr, /the child exited but a process it left behind holds its output open/);
