@@ -56,11 +56,12 @@ export async function endLeftovers(pgid: number, o: { graceMs: number; terminate
   let hurry = false;
   void o.now.then(() => (hurry = true));
   const deadline = Date.now() + o.graceMs;
-  o.log.notice(`the child exited; processes it started still run: ${o.terminated ? '' : 'SIGTERM to its process group, '}SIGKILL in ${o.graceMs / 1000} s`);
+  const grace = `${Number((o.graceMs / 1000).toFixed(1))} s`;
+  o.log.notice(`the child exited; processes it started still run: ${o.terminated ? '' : 'SIGTERM to its process group, '}SIGKILL in ${grace}`);
   if (!o.terminated) signalGroup(pgid, 'SIGTERM');
   while (groupLeft(pgid)) {
     if (hurry || Date.now() >= deadline) {
-      o.log.warn(`processes the child started still run${hurry ? ' at a stop request' : ` ${o.graceMs / 1000} s later`}: sending SIGKILL to its process group`);
+      o.log.warn(`processes the child started still run${hurry ? ' at a stop request' : ` ${grace} later`}: sending SIGKILL to its process group`);
       signalGroup(pgid, 'SIGKILL');
       return;
     }
