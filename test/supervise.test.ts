@@ -114,9 +114,9 @@ describe('signals', () => {
     assert.deepEqual(entry.stdout().match(/^SIGINT \d+$/gm), ['SIGINT 1']);
   });
 
-  it('from a terminal, Ctrl-C reaches the child once (the terminal signals the group; we do not add ours)', { skip: !hasScript && noScript, timeout: 30_000 }, async () => {
+  it('from a terminal, Ctrl-C reaches the child once (its group is not the terminal\'s: the one it gets is ours)', { skip: !hasScript && noScript, timeout: 30_000 }, async () => {
     const dir = project();
-    // script(1) runs us on a fresh terminal; a ^C written to it becomes SIGINT for the foreground process group.
+    // script(1) runs us on a fresh terminal; a ^C written to it becomes SIGINT for its foreground process group, ours.
     const command = `exec ${node} ${bin} --quiet -- ${node} ${fixture('sigint-count.js')}`;
     const entry = start([], { dir, command: ['script', '-qec', command, '/dev/null'], stdin: true });
     await entry.line(/ready/);
