@@ -99,6 +99,32 @@ describe('the process tree', () => {
     assertNothingLeft(entry);
   });
 
+  it('during a stop, what the child leaves has the rest of --stop-timeout (no second SIGTERM), then SIGKILL', { timeout: 30_000 }, async () => {
+    // sh has no handler and dies of the SIGTERM at once; the node under it ignores it.
+    const entry = start(['--stop-timeout', '4', '--', 'sh', '-c', `${node} ${fixture('tree/stubborn.cjs')}; true`]);
+    await entry.line(/^stubborn ready \d+$/);
+    const sent = Date.now();
+    entry.child.kill('SIGTERM');
+    assert.deepEqual(await entry.exit, { code: 143, signal: null });
+    const took = Date.now() - sent;
+    assert.ok(took >= 3800 && took < 6000, `SIGKILL came ${took} ms after the SIGTERM, not 4 s`);
+    assert.deepEqual(entry.stdout().match(/ignored SIGTERM/g), ['ignored SIGTERM']);
+    assert.match(entry.stderr(), /processes the child started still run 4 s later: sending SIGKILL/);
+    assertNothingLeft(entry);
+  });
+
+  it('a SIGTERM while what the child left gets its grace sends SIGKILL at once', { timeout: 30_000 }, async () => {
+    const entry = start(['--', 'sh', '-c', `${node} ${fixture('tree/stubborn.cjs')} & sleep 1; exit 5`]);
+    await entry.line(/^stubborn ready \d+$/);
+    await entry.line(/the child exited; processes it started still run/, 10_000, 'stderr');
+    const sent = Date.now();
+    entry.child.kill('SIGTERM');
+    assert.deepEqual(await entry.exit, { code: 5, signal: null });
+    assert.ok(Date.now() - sent < 1500, 'the SIGTERM did not end the grace');
+    assert.match(entry.stderr(), /processes the child started still run at a stop request: sending SIGKILL/);
+    assertNothingLeft(entry);
+  });
+
   it('forwards to the whole group by default; with --single-child to the direct child alone (SIGKILL still ends the group)', { timeout: 30_000 }, async () => {
     for (const single of [false, true]) {
       const entry = start([...(single ? ['--single-child'] : []), '--stop-timeout', '1', '--', node, fixture('tree/server.cjs'), '--fork']);
