@@ -194,6 +194,7 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
     env: childEnvironment(resolved, process.env),
     outputs,
     stopTimeoutMs: stopTimeout * 1000,
+    singleChild: args['single-child'],
     signals: takeSignals,
     onStart: (pid, log) => log.notice(...bootLine(resolved, [command, ...commandArgs], pid)),
   });

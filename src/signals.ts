@@ -4,6 +4,13 @@ import { exitCodeForSignal } from './exit-codes.js';
 /** What a supervisor forwards to its child; never SIGCHLD (ours) or SIGURG (V8 uses it internally). */
 export const FORWARDED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
 
+/**
+ * Job control (Ctrl-Z, then `fg` or `bg`), taken only while a child runs: while we boot, or in `redact`, the default
+ * action stops us as it should. Not SIGTTIN/SIGTTOU: we never read the terminal, and a caught SIGTTOU (a write from
+ * the background under `stty tostop`) makes the kernel restart our blocked write, and raise it again, forever.
+ */
+const JOB_CONTROL = ['SIGTSTP', 'SIGCONT'] as const;
+
 /** Those whose default action ends a process: with no child to pass them to, they end us the same way. */
 const ENDING = new Set<NodeJS.Signals>(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT']);
 
@@ -32,11 +39,16 @@ export function restoreEndingSignals(): void {
   for (const signal of ENDING) process.removeListener(signal, onSignal);
 }
 
-/** Routes every forwarded signal to `to` (a running child's supervisor) until the returned release is called. */
+const onJobControl = (signal: NodeJS.Signals): void => handler?.(signal);
+
+/** Routes every forwarded signal and job control to `to` (a running child's supervisor) until the returned release is called. */
 export function takeSignals(to: Handler): () => void {
   installSignalHandlers();
+  for (const signal of JOB_CONTROL) if (!process.listeners(signal).includes(onJobControl)) process.on(signal, onJobControl);
   handler = to;
   return () => {
-    if (handler === to) handler = undefined;
+    if (handler !== to) return;
+    handler = undefined;
+    for (const signal of JOB_CONTROL) process.removeListener(signal, onJobControl);
   };
 }

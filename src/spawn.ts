@@ -1,10 +1,11 @@
-// Starts the child as execvp would find it, tied to our life, with colours kept; a failure is told by its errno alone.
+// Starts the child as execvp would find it, in its own process group, tied to our life, with colours kept; a failure is told by its errno alone.
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { accessSync, constants as fs, existsSync, statSync } from 'node:fs';
 import { delimiter, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isatty } from 'node:tty';
 import { ExitCode, exitCodeForSpawnError } from './exit-codes.js';
+import { signalTree } from './process-group.js';
 
 /** Where util-linux's setpriv lives on Debian-based images (util-linux is essential there). */
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'];
@@ -15,9 +16,9 @@ export type Child = ChildProcessByStdio<null, Readable, Readable>;
 /** A running child (stdin ours, stdout and stderr piped to us), or the exit code and message of why it could not start. */
 export type Started = { child: Child } | { code: number; message: string };
 
-/** Children running now, for the one 'exit' hook that SIGTERMs them if we exit first (an uncaught error of ours). */
+/** Children running now, for the one 'exit' hook that SIGTERMs them (their process groups) if we exit first (an uncaught error of ours). */
 const running = new Set<Child>();
-const stopRunning = (): void => running.forEach((child) => child.kill('SIGTERM'));
+const stopRunning = (): void => running.forEach((child) => signalTree(child, 'SIGTERM'));
 
 /** Starts `command` with exactly `env`; never throws, and never puts a value of `env` in its message. */
 export function startChild(command: string, args: string[], env: Record<string, string | undefined>): Started {
@@ -31,7 +32,9 @@ export function startChild(command: string, args: string[], env: Record<string, 
   try {
     // node:child_process, not execa: loading execa took ~11 ms of every start (time to the spawn, medians of 25),
     // more than the boot bar's margin, and we used only its spawn and its exit cleanup (the 'exit' hook above).
-    child = spawn(file, argv, { env: withColour(env), stdio: ['inherit', 'pipe', 'pipe'] });
+    // `detached`: setsid() in the child, which leads a new session and process group (pgid = its pid, kept by
+    // setpriv's exec), so that signals reach all it starts (src/process-group.ts). Node offers no setpgid alone.
+    child = spawn(file, argv, { env: withColour(env), stdio: ['inherit', 'pipe', 'pipe'], detached: true });
   } catch (error) {
     // E2BIG (a value over 128 KiB), or Node's own refusal, whose message would quote the value at fault.
     const errno = (error as NodeJS.ErrnoException).code;

@@ -1,9 +1,9 @@
 // Runs the user's function as our child and stays in front of it as an init would: pipes, signals, grace, exit code.
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { isatty } from 'node:tty';
 import { exitCodeForChild, exitCodeForSpawnError } from './exit-codes.js';
 import type { Logger } from './log.js';
+import { endLeftovers, jobControl, LEFTOVER_GRACE_MS, signalTree } from './process-group.js';
 import { startChild, type Child } from './spawn.js';
 
 export interface SuperviseOptions {
@@ -16,8 +16,10 @@ export interface SuperviseOptions {
    * building them (in `run`, compiling the secrets into two redactors) overlaps the child's start-up.
    */
   outputs: () => Outputs;
-  /** After a SIGTERM/SIGINT, how long the child may take to stop before SIGKILL. */
+  /** After a SIGTERM/SIGINT, how long the child's process group may take to stop before SIGKILL. */
   stopTimeoutMs: number;
+  /** Forward signals to the child alone, not to its process group (SIGKILL and the end of leftovers still go to the group). */
+  singleChild?: boolean;
   /** Subscribes to the signals to forward and returns the release function: `takeSignals` from src/signals.ts. */
   signals: (handler: (signal: NodeJS.Signals) => void) => () => void;
   /** Called as soon as the child runs, with our outputs' logger (cli writes the boot line). */
@@ -71,11 +73,13 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
   });
 
   let stopping = false;
+  let stopDeadline = 0;
   let killTimer: NodeJS.Timeout | undefined;
   // Once the child is gone we only wait for its pipes and our outputs: a stop request ends that wait.
   let requestStop = (): void => {};
   const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
   const release = o.signals((signal) => {
+    if (signal === 'SIGTSTP' || signal === 'SIGCONT') return jobControl(child, signal);
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
       if (signal === 'SIGTERM' || signal === 'SIGINT') requestStop();
       return;
@@ -83,27 +87,32 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
     if (signal === 'SIGTERM' || signal === 'SIGINT') {
       if (stopping) {
         log.warn(`second ${signal}: sending SIGKILL to the child now`);
-        child.kill('SIGKILL');
+        signalTree(child, 'SIGKILL');
         return;
       }
       stopping = true;
+      stopDeadline = Date.now() + o.stopTimeoutMs;
       log.notice(`${signal}: stopping the child; SIGKILL in ${o.stopTimeoutMs / 1000} s`);
       killTimer = setTimeout(() => {
         log.warn(`child still running ${o.stopTimeoutMs / 1000} s after ${signal}: sending SIGKILL`);
-        child.kill('SIGKILL');
+        signalTree(child, 'SIGKILL');
       }, o.stopTimeoutMs);
     }
-    // From a terminal, Ctrl-C / Ctrl-\ already reached the child (it shares our foreground process group).
-    if ((signal === 'SIGINT' || signal === 'SIGQUIT') && isatty(0)) return;
-    child.kill(signal);
+    // From a terminal too: the child's group is not the terminal's foreground one, so Ctrl-C reached only us.
+    signalTree(child, signal, o.singleChild);
   });
   if (child.pid !== undefined) o.onStart?.(child.pid, log);
 
   const { code, signal, spawnError } = await exited;
   clearTimeout(killTimer);
+  // What the child started may outlive it: the stop's grace (what is left of it) or LEFTOVER_GRACE_MS, then SIGKILL.
+  const leftovers = spawnError ? undefined : endLeftovers(child.pid!, {
+    graceMs: stopping ? Math.max(0, stopDeadline - Date.now()) : LEFTOVER_GRACE_MS, terminated: stopping && !o.singleChild, now: stopRequested, log,
+  });
   // After a stop request (before or after the exit) a reader that does not take our output gets DRAIN_MAX_MS more.
   const patience = stopping ? Promise.race([stopRequested, unrefDelay(DRAIN_MAX_MS)]) : stopRequested;
   await drain(pipes, ended, [out.stdout, out.stderr], log, patience);
+  await leftovers;
   if (spawnError) log.error(`cannot start ${o.command}: ${spawnError}`);
   else log.notice(signal ? `child killed by ${signal} (exit ${code})` : `child exited with code ${code}`);
   // Our own readers may be slow or stuck: a stop request then gives up on what they have not taken.
@@ -161,7 +170,7 @@ function openOutputs(o: SuperviseOptions, child: Child | undefined): Outputs {
     out = o.outputs();
   } catch (error) {
     child?.on('error', () => undefined); // a spawn error still queued would otherwise throw, unheard
-    child?.kill('SIGKILL');
+    if (child) signalTree(child, 'SIGKILL');
     throw error;
   }
   if (process.pid === 1) {

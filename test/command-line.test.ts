@@ -11,9 +11,12 @@ Object.assign(globalThis, { SINCH_ENTRYPOINT_VERSION: '0.0.0-test' });
 const { parseWithYargs, quickParse } = await import('../src/command-line.js');
 
 const dir = mkdtempSync(join(tmpdir(), 'command-line-'));
-const NAMES = ['dir', 'mask', 'min-secret-length', 'hold-ms', 'raw-limit', 'quiet', 'log-format', 'environment', 'secrets-dir', 'allow-missing', 'secrets-timeout', 'stop-timeout', 'store'];
+const NAMES = ['dir', 'mask', 'min-secret-length', 'hold-ms', 'raw-limit', 'quiet', 'log-format', 'environment', 'secrets-dir', 'allow-missing', 'secrets-timeout', 'stop-timeout', 'single-child', 'store'];
 const VALUES = ['0', '5', '50', '1.5', '-1', '', 'abc', '0x10', '1e3', '2147483648', 'text', 'json', 'xml', '***', '[{name}]', 'a=b', '.', dir, '/nonexistent', 'production', 'false', '--', 'file', 'auto'];
 const OTHERS = ['run', 'redact', 'check', '--no-quiet', '--holdMs', '--bogus', '-q', 'node', 'true', '--quiet=true', '--dir.x', '--constructor', '--tostring'];
+
+/** Options of `run` alone, absent from the other commands' parses. */
+const RUN_ONLY = ['stop-timeout', 'single-child'];
 
 /** yargs' reading of `argv`, or the message of the usage error it gives. */
 async function viaYargs(argv: string[]): Promise<unknown> {
@@ -28,7 +31,7 @@ async function viaYargs(argv: string[]): Promise<unknown> {
 function essence(parsed: unknown): unknown {
   if (typeof parsed !== 'object' || parsed === null) return parsed;
   const { command, args } = parsed as { command: string; args: Record<string, unknown> };
-  return { command, args: Object.fromEntries(NAMES.filter((n) => n in args || n !== 'stop-timeout').map((n) => [n, args[n]])) };
+  return { command, args: Object.fromEntries(NAMES.filter((n) => n in args || !RUN_ONLY.includes(n)).map((n) => [n, args[n]])) };
 }
 
 describe('a flag given twice', () => {
@@ -50,6 +53,7 @@ describe('quickParse', () => {
       ['run', '--quiet', '--stop-timeout', '25', '--secrets-dir=/run/secrets', '--', 'dotnet', 'App.dll'],
       [],
       ['--', 'node', 'index.js', '--dir', 'elsewhere'],
+      ['--single-child', '--', 'npm', 'start'],
       ['redact', '--dir', dir, '--hold-ms=0', '--mask', '[{name}]', '--log-format', 'json'],
     ]) {
       const quick = quickParse(argv);
@@ -63,7 +67,7 @@ describe('quickParse', () => {
       ['--help'], ['--version'], ['-h'], ['check'], ['secrets', 'list'], ['--no-quiet', '--', 'x'], ['--quiet=false', '--', 'x'],
       ['--quiet', 'false', '--', 'x'], ['--holdMs', '5', '--', 'x'], ['--hold-ms', '5', '--hold-ms', '6', '--', 'x'],
       ['--hold-ms', '-1', '--', 'x'], ['--hold-ms=', '--', 'x'], ['--hold-ms', '--', 'x'], ['--log-format', 'xml', '--', 'x'],
-      ['--dir', '/nonexistent', '--', 'x'], ['--stop-timeout', '1e12', '--', 'x'], ['node', 'index.js'], ['redact', '--stop-timeout', '5'],
+      ['--dir', '/nonexistent', '--', 'x'], ['--stop-timeout', '1e12', '--', 'x'], ['node', 'index.js'], ['redact', '--stop-timeout', '5'], ['redact', '--single-child'],
       ['redact', '--', 'x'], ['run', 'run', '--', 'x'], ['-q', '--', 'x'], ['--constructor', 'x', '--', 'node'],
     ]) {
       assert.equal(quickParse(argv), undefined, JSON.stringify(argv));
