@@ -1,6 +1,8 @@
 // How to mask: a pure streaming byte matcher (bytes in, safe output out) with no streams and no timers.
 import { endianness } from 'node:os';
 import { mayHold, type Automaton } from './automaton.js';
+import { Candidates, PREFIX } from './tails.js';
+import { View } from './view.js';
 
 interface Span {
   start: number;
@@ -35,10 +37,17 @@ export class Matcher {
 
   /** Probe pitch in 4-byte words; 0 when the shortest needle is too short to be sure of an aligned window. */
   private readonly wordPitch: number;
+  /** Long needles past their first PREFIX bytes. */
+  private readonly candidates: Candidates;
+  /** The whitespace-blind view (view.ts): its matches are merged with the exact ones in order of their end. */
+  private readonly view: View | null;
+  private viewNext = 0;
 
   /** `masks[i]` is the text output for a span of the secret named `automaton.names[i]`. */
   constructor(private readonly automaton: Automaton, private readonly masks: readonly Buffer[]) {
     this.wordPitch = (automaton.shortest - 3) >> 2;
+    this.candidates = new Candidates(automaton.tails, (start, end, name) => this.found(start, end, name));
+    this.view = automaton.view === null ? null : new View(automaton.view);
   }
 
   /** Bytes held back because they may begin a secret. */
@@ -48,9 +57,24 @@ export class Matcher {
 
   /** Consumes `chunk` and returns what can be output now: zero-copy slices of input and shared mask buffers. */
   push(chunk: Buffer): Buffer[] {
-    const { byteClass, dense, classes, denseStates, firstChild, classOf, fail, matchLength, matchName, grams } = this.automaton;
     const len = chunk.length;
     const base = this.pos;
+    this.view?.push(chunk, base);
+    // Without exact keys (every needle went to the view) the exact pass has nothing to find.
+    const s = this.automaton.longest === 0 ? 0 : this.exact(chunk, base);
+    this.foundBefore(Infinity);
+    this.state = s;
+    this.pos = base + len;
+    this.settle(this.liveStart(), chunk, base);
+    this.keep(chunk, base);
+    return this.take();
+  }
+
+  /** The exact automaton over `chunk` (at stream offset `base`); returns its state after. */
+  private exact(chunk: Buffer, base: number): number {
+    const { byteClass, dense, classes, denseStates, firstChild, classOf, fail, matchLength, matchName, group, grams } = this.automaton;
+    const candidates = this.candidates;
+    const len = chunk.length;
     const back = this.automaton.longest - 4;
     const tail = this.automaton.longest - 1;
     // Whole aligned words read in one load each: the prefilter's probes cost a third of four byte reads.
@@ -58,7 +82,7 @@ export class Matcher {
     let s = this.state;
     let i = 0;
     outer: while (i < len) {
-      if (s === 0 && grams !== null) {
+      if (s === 0 && grams !== null && candidates.count === 0) {
         // A hit: an occurrence through that window starts at most `back` bytes before it. No hit: only an
         // occurrence running past the end of the chunk can remain, and it starts within its last `tail` bytes.
         const hit = words ? this.probeWords(words, i) : this.probeBytes(chunk, i);
@@ -68,7 +92,9 @@ export class Matcher {
       // is back at the root (nothing live), then return to probing. The transition (dense row, else trie edges
       // down the failure links, as automaton.ts's deepLinks follows them) is inlined: this is the hot path.
       for (; i < len; i++) {
-        const c = byteClass[chunk[i]!]!;
+        const b = chunk[i]!;
+        if (candidates.count !== 0) candidates.step(b, base + i + 1);
+        const c = byteClass[b]!;
         if (s < denseStates) s = dense[s * classes + c]!;
         else if (c === 0) s = 0;
         else {
@@ -88,18 +114,53 @@ export class Matcher {
           }
         }
         const length = matchLength[s]!;
-        if (length !== 0) this.match(base + i + 1 - length, base + i + 1, matchName[s]!);
-        if (s === 0 && grams !== null) {
+        if (length !== 0) this.found(base + i + 1 - length, base + i + 1, matchName[s]!);
+        const g = group[s]!;
+        if (g >= 0) candidates.begin(g, base + i + 1 - PREFIX, base + i + 1);
+        if (s === 0 && grams !== null && candidates.count === 0) {
           i++;
           continue outer;
         }
       }
     }
-    this.state = s;
-    this.pos = base + len;
-    this.settle(this.pos - this.automaton.depth[s]!, chunk, base);
-    this.keep(chunk, base);
-    return this.take();
+    return s;
+  }
+
+  /** An exact occurrence: the view's matches that end before it go first. */
+  private found(start: number, end: number, name: number): void {
+    this.foundBefore(end);
+    this.match(start, end, name);
+  }
+
+  /** Records the view's matches of this push that end at or before `end`. */
+  private foundBefore(end: number): void {
+    const found = this.view?.found;
+    if (found === undefined) return;
+    let next = this.viewNext;
+    while (next < found.length && found[next + 1]! <= end) {
+      this.match(found[next]!, found[next + 1]!, found[next + 2]!);
+      next += 3;
+    }
+    if (next === found.length) {
+      found.length = 0;
+      next = 0;
+    }
+    this.viewNext = next;
+  }
+
+  /** The first offset a match may still start at: where the deepest partial match of either automaton begins. */
+  private liveStart(): number {
+    const exact = Math.min(this.pos - this.automaton.depth[this.state]!, this.candidates.oldest);
+    return this.view === null ? exact : Math.min(exact, this.view.safe);
+  }
+
+  /** Name index of the secret that the partial match beginning at liveStart() belongs to. */
+  private liveName(): number {
+    const { depth, prefixName } = this.automaton;
+    const exact = this.pos - depth[this.state]!;
+    const candidate = this.candidates.oldest;
+    if (this.view !== null && this.view.safe < Math.min(exact, candidate)) return this.view.name;
+    return candidate < exact ? this.candidates.oldestName : prefixName[this.state]!;
   }
 
   // The prefilter: every occurrence (at least `shortest` bytes) contains a whole 4-byte window on a grid of
@@ -134,7 +195,7 @@ export class Matcher {
     // The partial secret the held bytes belong to may have begun before them: bytes of it that earlier releases
     // let out raw count against the limit (else a writer pausing every few bytes would leak it all), and one whose
     // first byte went out under a mask stays under it. Bytes before `start` (which never decreases) are no concern.
-    const start = this.pos - this.automaton.depth[this.state]!;
+    const start = this.liveStart();
     const released = this.released;
     while (released.length > 0 && released[1]! <= start) released.splice(0, 2);
     let rawBefore = 0;
@@ -144,7 +205,7 @@ export class Matcher {
       if (released[i]! <= start && start < released[i + 1]!) startWasRaw = true;
     }
     if (held + rawBefore > rawLimit || (start < this.emitted && !startWasRaw)) {
-      if (this.maskEnd !== this.emitted) this.out.push(this.masks[this.pending[0]?.name ?? this.automaton.prefixName[this.state]!]!);
+      if (this.maskEnd !== this.emitted) this.out.push(this.masks[this.pending[0]?.name ?? this.liveName()]!);
       this.pending = [];
       this.maskEnd = this.emitted = this.pos;
     } else {

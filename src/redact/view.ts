@@ -1,0 +1,180 @@
+// The whitespace-blind view: the stream with ASCII whitespace skipped, matched against the view's needles.
+import { mayHold, type Automaton } from './automaton.js';
+import { Candidates, PREFIX } from './tails.js';
+import { WHITESPACE } from './view-needles.js';
+
+/** A run of non-whitespace this long before a line break is a wrapped line (64 or 76 columns), not a log word. */
+const WRAP = 40;
+/** Longest run of whitespace an occurrence may span: beyond it the view starts afresh (held bytes stay bounded). */
+const MAX_WS = 64;
+/** A partial match of at most this many bytes before whitespace ends a log word, not a wrapped secret (see push). */
+const SHALLOW = 3;
+
+/**
+ * Runs its automaton over the non-whitespace bytes of the stream, so that a needle matches whatever whitespace a
+ * wrapper or a terminal put inside it; a match covers the original bytes from its first to its last, whitespace
+ * included. The positions of the last bytes fed are kept in a ring (the live window only), and matches and held
+ * positions are absolute stream offsets, as the matcher's.
+ */
+export class View {
+  private state = 0;
+  private pos = 0;
+  /** Stream offsets of the non-whitespace bytes the automaton read, the k-th at ring[k & ringMask]. */
+  private readonly ring: Float64Array;
+  private readonly ringMask: number;
+  private k = 0;
+  /** No match starts before this: a log word's end let out the bytes before it (see push). */
+  private floor = 0;
+  /** Non-whitespace bytes just read (up to WRAP), the length of the last such run, and whitespace just read. */
+  private run = 0;
+  private word = 0;
+  private spaces = 0;
+  private readonly candidates: Candidates;
+  /** Matches found by the last push, flat (start, end, name index), in order of their end. */
+  readonly found: number[] = [];
+
+  constructor(private readonly automaton: Automaton) {
+    let size = 1;
+    while (size <= Math.max(automaton.longest, PREFIX)) size <<= 1;
+    this.ring = new Float64Array(size);
+    this.ringMask = size - 1;
+    this.candidates = new Candidates(automaton.tails, (start, end, name) => this.found.push(start, end, name));
+  }
+
+  /** The first stream offset the view may still need: bytes from there on may be part of a match. */
+  get safe(): number {
+    const d = this.automaton.depth[this.state]!;
+    const start = Math.min(d > 0 ? this.ring[(this.k - d) & this.ringMask]! : this.pos, this.candidates.oldest);
+    return Math.max(start, this.floor);
+  }
+
+  /** Name index of the secret the held bytes may belong to. */
+  get name(): number {
+    const d = this.automaton.depth[this.state]!;
+    if (this.candidates.count > 0 && (d === 0 || this.candidates.oldest < this.ring[(this.k - d) & this.ringMask]!)) return this.candidates.oldestName;
+    return this.automaton.prefixName[this.state]!;
+  }
+
+  /** Reads `chunk`, which starts at stream offset `base`, adding its matches to `found`. */
+  push(chunk: Buffer, base: number): void {
+    const { byteClass, dense, classes, denseStates, firstChild, classOf, fail, matchLength, matchName, depth, group, grams, longest } = this.automaton;
+    const { ring, ringMask, candidates } = this;
+    const len = chunk.length;
+    const carry = this.run;
+    let s = this.state;
+    let k = this.k;
+    let i = 0;
+    outer: while (i < len) {
+      if (s === 0 && candidates.count === 0) {
+        // As the matcher's prefilter, on the bytes without whitespace: from a hit, back over the bytes an
+        // occurrence through it may start with; no hit: the last bytes, which may start one that runs on.
+        const hit = grams === null ? i : this.probe(chunk, i);
+        const from = behind(chunk, hit >= 0 ? hit : len, i, hit >= 0 ? longest - 4 : longest - 1);
+        if (from > i) {
+          i = from;
+          this.run = runBefore(chunk, i, carry);
+        }
+      }
+      for (; i < len; i++) {
+        const b = chunk[i]!;
+        if (WHITESPACE[b] === 1) {
+          if (this.run > 0) {
+            this.word = this.run;
+            this.run = 0;
+          }
+          if (s === 0 && candidates.count === 0) continue;
+          if (++this.spaces > MAX_WS) {
+            s = 0;
+            candidates.clear();
+            this.floor = base + i + 1;
+            i++;
+            continue outer;
+          }
+          // A partial match of a few bytes ending a short word is a log word's end, not a wrapped secret: the
+          // bytes before this whitespace go out now (a line is not held for its last letters; at most SHALLOW
+          // bytes of a secret so split show), and a match continuing after it is masked from here.
+          if (depth[s]! <= SHALLOW && candidates.count === 0 && this.word < WRAP) this.floor = base + i + 1;
+          continue;
+        }
+        this.spaces = 0;
+        if (this.run < WRAP) this.run++;
+        if (candidates.count !== 0) candidates.step(b, base + i + 1);
+        // The matcher's transition, inlined as there.
+        const c = byteClass[b]!;
+        if (s < denseStates) s = dense[s * classes + c]!;
+        else if (c === 0) s = 0;
+        else {
+          for (;;) {
+            if (s < denseStates) {
+              s = dense[s * classes + c]!;
+              break;
+            }
+            let child = firstChild[s]!;
+            const stop = firstChild[s + 1]!;
+            while (child < stop && classOf[child] !== c) child++;
+            if (child < stop) {
+              s = child;
+              break;
+            }
+            s = fail[s]!;
+          }
+        }
+        ring[k++ & ringMask] = base + i;
+        const length = matchLength[s]!;
+        if (length !== 0) this.found.push(Math.max(ring[(k - length) & ringMask]!, this.floor), base + i + 1, matchName[s]!);
+        const g = group[s]!;
+        if (g >= 0) candidates.begin(g, Math.max(ring[(k - PREFIX) & ringMask]!, this.floor), base + i + 1);
+        if (s === 0 && candidates.count === 0) {
+          i++;
+          continue outer;
+        }
+      }
+    }
+    this.state = s;
+    this.k = k;
+    this.pos = base + len;
+  }
+
+  /**
+   * Probes, from `origin`, the first 4 non-whitespace bytes at each point of a grid of pitch shortest - 3 (every
+   * occurrence has such a point with 4 of its bytes after it); points inside a run of whitespace see the window
+   * after it and are skipped. Returns the offset of a hit window's first byte, or -1.
+   */
+  private probe(chunk: Buffer, origin: number): number {
+    const { grams, gramShift, shortest } = this.automaton;
+    const pitch = shortest - 3;
+    const len = chunk.length;
+    for (let q = origin; q < len; ) {
+      let j = q;
+      while (j < len && WHITESPACE[chunk[j]!] === 1) j++;
+      const first = j;
+      let window = 0;
+      let n = 0;
+      for (; n < 4 && j < len; j++) {
+        const b = chunk[j]!;
+        if (WHITESPACE[b] === 0) {
+          window = (window >>> 8) | (b << 24);
+          n++;
+        }
+      }
+      if (n < 4) return -1;
+      if (mayHold(grams!, gramShift, window)) return first;
+      q = Math.max(q + pitch, first + 1);
+    }
+    return -1;
+  }
+}
+
+/** The offset `count` non-whitespace bytes before `at` (not before `lowest`). */
+function behind(chunk: Buffer, at: number, lowest: number, count: number): number {
+  let j = at;
+  for (let n = 0; j > lowest && n < count; ) if (WHITESPACE[chunk[--j]!] === 0) n++;
+  return j;
+}
+
+/** How many non-whitespace bytes (up to WRAP) come just before `at`; `carry` is that count at the chunk's start. */
+function runBefore(chunk: Buffer, at: number, carry: number): number {
+  let n = 0;
+  while (n < at && n < WRAP && WHITESPACE[chunk[at - 1 - n]!] === 0) n++;
+  return n === at ? Math.min(WRAP, n + carry) : n;
+}
