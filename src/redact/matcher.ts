@@ -1,7 +1,7 @@
 // How to mask: a pure streaming byte matcher (bytes in, safe output out) with no streams and no timers.
 import { endianness } from 'node:os';
 import { mayHold, type Automaton } from './automaton.js';
-import { Candidates, PREFIX } from './tails.js';
+import { Trackers } from './tails.js';
 import { View } from './view.js';
 
 interface Span {
@@ -38,15 +38,17 @@ export class Matcher {
   /** Probe pitch in 4-byte words; 0 when the shortest needle is too short to be sure of an aligned window. */
   private readonly wordPitch: number;
   /** Long needles past their first PREFIX bytes. */
-  private readonly candidates: Candidates;
+  private readonly trackers: Trackers;
   /** The whitespace-blind view (view.ts): its matches are merged with the exact ones in order of their end. */
   private readonly view: View | null;
   private viewNext = 0;
+  /** End offset of the byte the trackers are reading. */
+  private end = 0;
 
   /** `masks[i]` is the text output for a span of the secret named `automaton.names[i]`. */
   constructor(private readonly automaton: Automaton, private readonly masks: readonly Buffer[]) {
     this.wordPitch = (automaton.shortest - 3) >> 2;
-    this.candidates = new Candidates(automaton.tails, (start, end, name) => this.found(start, end, name));
+    this.trackers = new Trackers(automaton.tails, (length, name) => this.found(this.end - length, this.end, name));
     this.view = automaton.view === null ? null : new View(automaton.view);
   }
 
@@ -73,7 +75,7 @@ export class Matcher {
   /** The exact automaton over `chunk` (at stream offset `base`); returns its state after. */
   private exact(chunk: Buffer, base: number): number {
     const { byteClass, dense, classes, denseStates, firstChild, classOf, fail, matchLength, matchName, group, grams } = this.automaton;
-    const candidates = this.candidates;
+    const trackers = this.trackers;
     const len = chunk.length;
     const back = this.automaton.longest - 4;
     const tail = this.automaton.longest - 1;
@@ -82,7 +84,7 @@ export class Matcher {
     let s = this.state;
     let i = 0;
     outer: while (i < len) {
-      if (s === 0 && grams !== null && candidates.count === 0) {
+      if (s === 0 && grams !== null && trackers.count === 0) {
         // A hit: an occurrence through that window starts at most `back` bytes before it. No hit: only an
         // occurrence running past the end of the chunk can remain, and it starts within its last `tail` bytes.
         const hit = words ? this.probeWords(words, i) : this.probeBytes(chunk, i);
@@ -93,7 +95,10 @@ export class Matcher {
       // down the failure links, as automaton.ts's deepLinks follows them) is inlined: this is the hot path.
       for (; i < len; i++) {
         const b = chunk[i]!;
-        if (candidates.count !== 0) candidates.step(b, base + i + 1);
+        if (trackers.count !== 0) {
+          this.end = base + i + 1;
+          trackers.step(b);
+        }
         const c = byteClass[b]!;
         if (s < denseStates) s = dense[s * classes + c]!;
         else if (c === 0) s = 0;
@@ -116,8 +121,8 @@ export class Matcher {
         const length = matchLength[s]!;
         if (length !== 0) this.found(base + i + 1 - length, base + i + 1, matchName[s]!);
         const g = group[s]!;
-        if (g >= 0) candidates.begin(g, base + i + 1 - PREFIX, base + i + 1);
-        if (s === 0 && grams !== null && candidates.count === 0) {
+        if (g >= 0) trackers.begin(g);
+        if (s === 0 && grams !== null && trackers.count === 0) {
           i++;
           continue outer;
         }
@@ -150,17 +155,17 @@ export class Matcher {
 
   /** The first offset a match may still start at: where the deepest partial match of either automaton begins. */
   private liveStart(): number {
-    const exact = Math.min(this.pos - this.automaton.depth[this.state]!, this.candidates.oldest);
+    const exact = this.pos - Math.max(this.automaton.depth[this.state]!, this.trackers.deepest);
     return this.view === null ? exact : Math.min(exact, this.view.safe);
   }
 
   /** Name index of the secret that the partial match beginning at liveStart() belongs to. */
   private liveName(): number {
     const { depth, prefixName } = this.automaton;
-    const exact = this.pos - depth[this.state]!;
-    const candidate = this.candidates.oldest;
-    if (this.view !== null && this.view.safe < Math.min(exact, candidate)) return this.view.name;
-    return candidate < exact ? this.candidates.oldestName : prefixName[this.state]!;
+    const tracked = this.trackers.deepest;
+    const exact = this.pos - Math.max(depth[this.state]!, tracked);
+    if (this.view !== null && this.view.safe < exact) return this.view.name;
+    return tracked > depth[this.state]! ? this.trackers.deepestName : prefixName[this.state]!;
   }
 
   // The prefilter: every occurrence (at least `shortest` bytes) contains a whole 4-byte window on a grid of

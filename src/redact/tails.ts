@@ -1,15 +1,12 @@
-// Long needles: only their first PREFIX bytes become automaton states; the rest is verified byte by byte.
+// Long needles: only their first PREFIX bytes become automaton states; the rest is followed byte by byte.
 import type { Needle } from './needles.js';
 
 /**
  * Bytes of a needle that become automaton states. A trie state costs ~40 bytes and a 1 MB value has ~20 MB of
  * forms, so whole needles would take ~800 MB; their first 64 bytes already tell them apart from log text, and a
- * candidate that got that far is compared with the rest of its needle as it arrives (kept once, as bytes).
+ * needle whose first 64 bytes were found is followed through the rest as it arrives (kept once, as bytes).
  */
 export const PREFIX = 64;
-
-/** Live candidates at most; past this the oldest is masked as far as it matched (fail closed, see Candidates.start). */
-const MAX_CANDIDATES = 64;
 
 /** What the automaton is built from: the short needles and the distinct prefixes of the long ones. */
 export interface Keys {
@@ -18,7 +15,7 @@ export interface Keys {
   complete: Uint8Array;
   /** The group of long needles a key is the prefix of, or -1. */
   keyGroup: Int32Array;
-  /** Long needles, by group and within each in byte order: group g is tails[groupStart[g] .. groupStart[g + 1]). */
+  /** Long needles, by group: group g is tails[groupStart[g] .. groupStart[g + 1]). */
   tails: Needle[];
   groupStart: Int32Array;
 }
@@ -54,7 +51,7 @@ export function splitLong(needles: readonly Needle[]): Keys {
   const tails: Needle[] = [];
   const groupStart = new Int32Array(members.length + 1);
   members.forEach((group, g) => {
-    tails.push(...group.sort((a, b) => Buffer.compare(a.bytes, b.bytes)));
+    tails.push(...group);
     groupStart[g + 1] = tails.length;
   });
   return { keys, complete: Uint8Array.from(complete), keyGroup: Int32Array.from(keyGroup), tails, groupStart };
@@ -69,82 +66,108 @@ export interface Tails {
 }
 
 /**
- * Candidates: occurrences of a long needle's prefix, each compared with the rest of the needles of its group as
- * bytes arrive. The group is in byte order, so the needles that still agree with the input are one range [lo, hi)
- * that each byte narrows. Work per byte is one step per live candidate, and live candidates are at most
- * MAX_CANDIDATES: linear time. Positions are absolute stream offsets.
+ * Trackers: each long needle whose first PREFIX bytes the automaton found is followed by Knuth–Morris–Pratt from
+ * there, as long as the input's end is a start of it at least PREFIX bytes long (shorter ones the automaton
+ * tracks). One state per needle finds every occurrence, overlapping ones too, in amortized constant time per byte:
+ * input that repeats a periodic secret (`éééé…`) costs no more than any other. Its failure table (4 bytes a byte)
+ * is made the first time a needle is followed. Positions are counts of bytes read (`end` of step).
  */
-export class Candidates {
-  private start: number[] = [];
-  private lo: number[] = [];
-  private hi: number[] = [];
+export class Trackers {
+  private active: number[] = [];
   private matched: number[] = [];
+  private readonly following: Uint8Array;
+  private readonly tables: (Int32Array | undefined)[];
 
-  /** `report(start, end, name)` gets each completed needle, in order of its end. */
-  constructor(private readonly table: Tails, private readonly report: (start: number, end: number, name: number) => void) {}
+  /** `report(length, name)` gets each occurrence, the last `length` bytes read, in order of its end. */
+  constructor(private readonly table: Tails, private readonly report: (length: number, name: number) => void) {
+    this.following = new Uint8Array(table.tails.length);
+    this.tables = new Array(table.tails.length);
+  }
 
   get count(): number {
-    return this.start.length;
+    return this.active.length;
   }
 
-  /** Where the oldest live candidate starts (Infinity: none). */
-  get oldest(): number {
-    return this.start.length > 0 ? this.start[0]! : Infinity;
+  /** Length of the longest start of a long needle that ends the input (0: none). */
+  get deepest(): number {
+    let m = 0;
+    for (let a = 0; a < this.matched.length; a++) m = Math.max(m, this.matched[a]!);
+    return m;
   }
 
-  /** Name index of the oldest live candidate's first needle (call only when count > 0). */
-  get oldestName(): number {
-    return this.table.tailName[this.lo[0]!]!;
+  /** Name index of the needle with the deepest start (call only when count > 0). */
+  get deepestName(): number {
+    let best = 0;
+    for (let a = 1; a < this.matched.length; a++) if (this.matched[a]! > this.matched[best]!) best = a;
+    return this.table.tailName[this.active[best]!]!;
   }
 
-  /**
-   * A prefix of group `group` ends at `end` and began at `start`. Beyond MAX_CANDIDATES (input that repeats a
-   * secret's first 64 bytes over and over), the oldest is masked as far as the input matched it: fail closed.
-   */
-  begin(group: number, start: number, end: number): void {
-    if (this.start.length >= MAX_CANDIDATES) {
-      this.report(this.start[0]!, end, this.oldestName);
-      this.drop(0);
+  /** The first PREFIX bytes of the needles of `group` end the input: follow each from there. */
+  begin(group: number): void {
+    for (let t = this.table.groupStart[group]!; t < this.table.groupStart[group + 1]!; t++) {
+      if (this.following[t] === 1) continue;
+      this.following[t] = 1;
+      this.tables[t] ??= failure(this.table.tails[t]!);
+      this.active.push(t);
+      this.matched.push(PREFIX);
     }
-    this.start.push(start);
-    this.lo.push(this.table.groupStart[group]!);
-    this.hi.push(this.table.groupStart[group + 1]!);
-    this.matched.push(PREFIX);
   }
 
-  /** Compares `byte`, which ends at `end`, with every live candidate. */
-  step(byte: number, end: number): void {
+  /** Reads `byte`: one step of each followed needle. */
+  step(byte: number): void {
     const { tails, tailName } = this.table;
     let live = 0;
-    for (let c = 0; c < this.start.length; c++) {
-      let lo = this.lo[c]!;
-      let hi = this.hi[c]!;
-      const m = this.matched[c]!;
-      while (lo < hi && tails[lo]![m]! < byte) lo++;
-      if (lo === hi || tails[lo]![m] !== byte) continue;
-      let next = lo + 1;
-      while (next < hi && tails[next]![m] === byte) next++;
-      hi = next;
-      // Every needle in range is longer than m; the shortest, first in byte order, may end here.
-      if (tails[lo]!.length === m + 1) this.report(this.start[c]!, end, tailName[lo++]!);
-      if (lo === hi) continue;
-      this.start[live] = this.start[c]!;
-      this.lo[live] = lo;
-      this.hi[live] = hi;
-      this.matched[live++] = m + 1;
+    for (let a = 0; a < this.active.length; a++) {
+      const t = this.active[a]!;
+      const needle = tails[t]!;
+      const fail = this.tables[t]!;
+      let m = this.matched[a]!;
+      // A needle just completed stays the input's deepest start until this byte (held bytes count it as the
+      // automaton counts a short needle's final state).
+      if (m === needle.length) m = fail[m - 1]!;
+      while (m >= PREFIX && needle[m] !== byte) m = fail[m - 1]!;
+      if (m >= PREFIX && ++m === needle.length) this.report(m, tailName[t]!);
+      if (m < PREFIX) {
+        this.following[t] = 0;
+        continue;
+      }
+      this.active[live] = t;
+      this.matched[live++] = m;
     }
-    this.start.length = this.lo.length = this.hi.length = this.matched.length = live;
+    this.active.length = this.matched.length = live;
   }
 
-  /** Forgets every candidate (no occurrence can span what came). */
+  /** Lets a needle that just completed fall back to its longest border, as step would (see View.push). */
+  settle(): void {
+    let live = 0;
+    for (let a = 0; a < this.active.length; a++) {
+      const t = this.active[a]!;
+      let m = this.matched[a]!;
+      if (m === this.table.tails[t]!.length) m = this.tables[t]![m - 1]!;
+      if (m < PREFIX) {
+        this.following[t] = 0;
+        continue;
+      }
+      this.active[live] = t;
+      this.matched[live++] = m;
+    }
+    this.active.length = this.matched.length = live;
+  }
+
+  /** Stops following every needle (no occurrence can span what came). */
   clear(): void {
-    this.start.length = this.lo.length = this.hi.length = this.matched.length = 0;
+    for (const t of this.active) this.following[t] = 0;
+    this.active.length = this.matched.length = 0;
   }
+}
 
-  private drop(c: number): void {
-    this.start.splice(c, 1);
-    this.lo.splice(c, 1);
-    this.hi.splice(c, 1);
-    this.matched.splice(c, 1);
+/** The Knuth–Morris–Pratt failure table: f[i] is the longest proper border of needle[0..i]. */
+function failure(needle: Buffer): Int32Array {
+  const f = new Int32Array(needle.length);
+  for (let i = 1, k = 0; i < needle.length; i++) {
+    while (k > 0 && needle[i] !== needle[k]) k = f[k - 1]!;
+    if (needle[i] === needle[k]) k++;
+    f[i] = k;
   }
+  return f;
 }

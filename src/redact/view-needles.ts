@@ -31,7 +31,7 @@ export function splitView(needles: readonly Needle[]): { exact: Needle[]; view: 
     for (let j = 0; j < bytes.length && (base64 || !spaced); j++) {
       const b = bytes[j]!;
       if (WHITESPACE[b]) spaced = true;
-      else if (base64 && BASE64[b] === 0) base64 = false;
+      if (BASE64[b] === 0) base64 = false;
     }
     if (base64) {
       view.push(needle);

@@ -1,71 +1,99 @@
 // The whitespace-blind view: the stream with ASCII whitespace skipped, matched against the view's needles.
 import { mayHold, type Automaton } from './automaton.js';
-import { Candidates, PREFIX } from './tails.js';
+import { Trackers } from './tails.js';
 import { WHITESPACE } from './view-needles.js';
 
 /** A run of non-whitespace this long before a line break is a wrapped line (64 or 76 columns), not a log word. */
 const WRAP = 40;
 /** Longest run of whitespace an occurrence may span: beyond it the view starts afresh (held bytes stay bounded). */
 const MAX_WS = 64;
-/** A partial match of at most this many bytes before whitespace ends a log word, not a wrapped secret (see push). */
+/** A partial match of at most this many bytes before whitespace is a log word's end, not a wrapped secret (see push). */
 const SHALLOW = 3;
 
 /**
  * Runs its automaton over the non-whitespace bytes of the stream, so that a needle matches whatever whitespace a
  * wrapper or a terminal put inside it; a match covers the original bytes from its first to its last, whitespace
- * included. The positions of the last bytes fed are kept in a ring (the live window only), and matches and held
- * positions are absolute stream offsets, as the matcher's.
+ * included. Matches and held positions are absolute stream offsets, as the matcher's; the bytes the automaton read
+ * are numbered, and a map of the live window only (where each run of them begins) turns a number into an offset.
  */
 export class View {
   private state = 0;
   private pos = 0;
-  /** Stream offsets of the non-whitespace bytes the automaton read, the k-th at ring[k & ringMask]. */
-  private readonly ring: Float64Array;
-  private readonly ringMask: number;
+  /** Non-whitespace bytes read by the automaton; from byte runIndex[r] on, byte j is at runOffset[r] + j - runIndex[r]. */
   private k = 0;
+  private runIndex: number[] = [];
+  private runOffset: number[] = [];
+  /** Offset just past the last byte the automaton read. */
+  private last = -1;
   /** No match starts before this: a log word's end let out the bytes before it (see push). */
   private floor = 0;
   /** Non-whitespace bytes just read (up to WRAP), the length of the last such run, and whitespace just read. */
   private run = 0;
   private word = 0;
   private spaces = 0;
-  private readonly candidates: Candidates;
+  private readonly trackers: Trackers;
+  /** Offset just past the byte being read. */
+  private end = 0;
   /** Matches found by the last push, flat (start, end, name index), in order of their end. */
   readonly found: number[] = [];
 
   constructor(private readonly automaton: Automaton) {
-    let size = 1;
-    while (size <= Math.max(automaton.longest, PREFIX)) size <<= 1;
-    this.ring = new Float64Array(size);
-    this.ringMask = size - 1;
-    this.candidates = new Candidates(automaton.tails, (start, end, name) => this.found.push(start, end, name));
+    this.trackers = new Trackers(automaton.tails, (length, name) => this.found.push(Math.max(this.offset(this.k - length), this.floor), this.end, name));
   }
 
   /** The first stream offset the view may still need: bytes from there on may be part of a match. */
   get safe(): number {
-    const d = this.automaton.depth[this.state]!;
-    const start = Math.min(d > 0 ? this.ring[(this.k - d) & this.ringMask]! : this.pos, this.candidates.oldest);
-    return Math.max(start, this.floor);
+    const d = Math.max(this.automaton.depth[this.state]!, this.trackers.deepest);
+    return d === 0 ? this.pos : Math.max(this.offset(this.k - d), this.floor);
   }
 
   /** Name index of the secret the held bytes may belong to. */
   get name(): number {
-    const d = this.automaton.depth[this.state]!;
-    if (this.candidates.count > 0 && (d === 0 || this.candidates.oldest < this.ring[(this.k - d) & this.ringMask]!)) return this.candidates.oldestName;
+    if (this.trackers.deepest > this.automaton.depth[this.state]!) return this.trackers.deepestName;
     return this.automaton.prefixName[this.state]!;
+  }
+
+  /** The stream offset of the j-th byte the automaton read (one of the live window). */
+  private offset(j: number): number {
+    const { runIndex, runOffset } = this;
+    let lo = 0;
+    let hi = runIndex.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (runIndex[mid]! <= j) lo = mid;
+      else hi = mid - 1;
+    }
+    return runOffset[lo]! + j - runIndex[lo]!;
+  }
+
+  /** Forgets the runs before the live window (all of them when nothing is live). */
+  private trim(): void {
+    const d = Math.max(this.automaton.depth[this.state]!, this.trackers.deepest);
+    const { runIndex, runOffset } = this;
+    if (d === 0) {
+      runIndex.length = runOffset.length = 0;
+      this.last = -1;
+      return;
+    }
+    let drop = 0;
+    while (drop + 1 < runIndex.length && runIndex[drop + 1]! <= this.k - d) drop++;
+    if (drop > 0) {
+      runIndex.splice(0, drop);
+      runOffset.splice(0, drop);
+    }
   }
 
   /** Reads `chunk`, which starts at stream offset `base`, adding its matches to `found`. */
   push(chunk: Buffer, base: number): void {
     const { byteClass, dense, classes, denseStates, firstChild, classOf, fail, matchLength, matchName, depth, group, grams, longest } = this.automaton;
-    const { ring, ringMask, candidates } = this;
+    const { runIndex, runOffset, trackers } = this;
     const len = chunk.length;
     const carry = this.run;
     let s = this.state;
     let k = this.k;
     let i = 0;
     outer: while (i < len) {
-      if (s === 0 && candidates.count === 0) {
+      if (s === 0 && trackers.count === 0) {
         // As the matcher's prefilter, on the bytes without whitespace: from a hit, back over the bytes an
         // occurrence through it may start with; no hit: the last bytes, which may start one that runs on.
         const hit = grams === null ? i : this.probe(chunk, i);
@@ -82,23 +110,39 @@ export class View {
             this.word = this.run;
             this.run = 0;
           }
-          if (s === 0 && candidates.count === 0) continue;
+          if (s === 0 && trackers.count === 0) continue;
           if (++this.spaces > MAX_WS) {
             s = 0;
-            candidates.clear();
+            trackers.clear();
             this.floor = base + i + 1;
             i++;
             continue outer;
           }
-          // A partial match of a few bytes ending a short word is a log word's end, not a wrapped secret: the
-          // bytes before this whitespace go out now (a line is not held for its last letters; at most SHALLOW
-          // bytes of a secret so split show), and a match continuing after it is masked from here.
-          if (depth[s]! <= SHALLOW && candidates.count === 0 && this.word < WRAP) this.floor = base + i + 1;
+          // Whitespace does not move the automaton: a needle that just ended here and goes no further would hold
+          // the line's end, so the state falls back to the longest start of a needle that may still go on.
+          while (s !== 0 && firstChild[s] === firstChild[s + 1] && group[s]! < 0) s = fail[s]!;
+          trackers.settle();
+          // A partial match within a short word (or of a few bytes) is a log word's end, not a wrapped secret: the
+          // bytes before this whitespace go out now (a line is not held for its last word), and a match
+          // continuing after it is masked from here.
+          const d = Math.max(depth[s]!, trackers.deepest);
+          if (this.word < WRAP && (d <= SHALLOW || d <= this.word)) this.floor = base + i + 1;
+          if (s === 0 && trackers.count === 0) {
+            i++;
+            continue outer;
+          }
           continue;
         }
         this.spaces = 0;
         if (this.run < WRAP) this.run++;
-        if (candidates.count !== 0) candidates.step(b, base + i + 1);
+        if (base + i !== this.last) {
+          runIndex.push(k);
+          runOffset.push(base + i);
+        }
+        this.last = base + i + 1;
+        this.end = base + i + 1;
+        this.k = ++k;
+        if (trackers.count !== 0) trackers.step(b);
         // The matcher's transition, inlined as there.
         const c = byteClass[b]!;
         if (s < denseStates) s = dense[s * classes + c]!;
@@ -119,20 +163,19 @@ export class View {
             s = fail[s]!;
           }
         }
-        ring[k++ & ringMask] = base + i;
         const length = matchLength[s]!;
-        if (length !== 0) this.found.push(Math.max(ring[(k - length) & ringMask]!, this.floor), base + i + 1, matchName[s]!);
+        if (length !== 0) this.found.push(Math.max(this.offset(k - length), this.floor), base + i + 1, matchName[s]!);
         const g = group[s]!;
-        if (g >= 0) candidates.begin(g, Math.max(ring[(k - PREFIX) & ringMask]!, this.floor), base + i + 1);
-        if (s === 0 && candidates.count === 0) {
+        if (g >= 0) trackers.begin(g);
+        if (s === 0 && trackers.count === 0) {
           i++;
           continue outer;
         }
       }
     }
     this.state = s;
-    this.k = k;
     this.pos = base + len;
+    this.trim();
   }
 
   /**

@@ -47,8 +47,9 @@ export function reference(input: Buffer, needles: readonly Needle[], mask: Buffe
 /**
  * The view: with whitespace taken out (and runs of more than MAX_WS splitting the input), each occurrence of a
  * view needle covers its original bytes, whitespace included, from the last floor on: a floor is set after a
- * whitespace byte where no suffix of more than SHALLOW bytes is a start of a view needle and the word before it is
- * shorter than WRAP. Returns where the view's held bytes begin at the end of input (n: none).
+ * whitespace byte that follows a word shorter than WRAP when the longest start of a view needle that ends there and
+ * may go on is at most SHALLOW bytes or lies within that word. Returns where the view's held bytes begin at the end
+ * of input (n: none).
  */
 function viewCover(input: Buffer, needles: readonly Needle[], covered: Uint8Array): number {
   const view = new Set<string>();
@@ -90,7 +91,12 @@ function viewCover(input: Buffer, needles: readonly Needle[], covered: Uint8Arra
         at = [];
         partials = [];
         floor = i + 1;
-      } else if (depthOf() <= SHALLOW && word < WRAP) floor = i + 1;
+      } else {
+        // Whitespace: only starts that may go on stay live.
+        partials = partials.filter(([v, m]) => m < v.length);
+        const d = depthOf();
+        if (word < WRAP && (d <= SHALLOW || d <= word)) floor = i + 1;
+      }
     } else {
       spaces = 0;
       run++;
