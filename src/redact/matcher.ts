@@ -24,8 +24,10 @@ export class Matcher {
   private pos = 0;
   /** Every byte before `emitted` has been output, raw or under a mask. */
   private emitted = 0;
-  /** Bytes [emitted, pos), copied: the only input the matcher keeps. */
+  /** Bytes [emitted, pos), copied: the only input the matcher keeps; they end `filled` bytes into `store`. */
   private held: Buffer = EMPTY;
+  private store: Buffer = EMPTY;
+  private filled = 0;
   /** End of the last mask output; a match starting at or before it extends that mask instead of adding one. */
   private maskEnd = -1;
   /** Matches not yet output because a longer occurrence could still start before them. */
@@ -261,12 +263,33 @@ export class Matcher {
     this.emitted = to;
   }
 
-  /** Copies the bytes not yet output, so the caller may reuse `chunk`. */
+  /**
+   * Copies the bytes not yet output, so the caller may reuse `chunk`. They are appended to a store with room to
+   * spare (a long needle being followed may hold its whole length across many small writes: copying the held
+   * bytes at each write would be quadratic); bytes already handed out are never written over.
+   */
   private keep(chunk: Buffer, base: number): void {
     const from = this.emitted;
-    if (from >= this.pos) this.held = EMPTY;
-    else if (from >= base) this.held = Buffer.from(chunk.subarray(from - base));
-    else this.held = Buffer.concat([this.held.subarray(this.held.length - (base - from)), chunk]);
+    if (from >= this.pos) {
+      this.held = EMPTY;
+      return;
+    }
+    const kept = from < base ? this.held.subarray(this.held.length - (base - from)) : EMPTY;
+    const added = from < base ? chunk : chunk.subarray(from - base);
+    const length = kept.length + added.length;
+    const store = this.store;
+    if (kept.length > 0 && kept.buffer === store.buffer && kept.byteOffset + kept.length === store.byteOffset + this.filled && this.filled + added.length <= store.length) {
+      added.copy(store, this.filled);
+      this.filled += added.length;
+      this.held = store.subarray(this.filled - length, this.filled);
+      return;
+    }
+    const fresh = Buffer.allocUnsafe(Math.max(4096, 2 * length));
+    kept.copy(fresh, 0);
+    added.copy(fresh, kept.length);
+    this.store = fresh;
+    this.filled = length;
+    this.held = fresh.subarray(0, length);
   }
 
   private take(): Buffer[] {
