@@ -1,7 +1,6 @@
 // How to mask: a pure streaming byte matcher (bytes in, safe output out) with no streams and no timers.
-import { endianness } from 'node:os';
-import { mayHold, type Automaton } from './automaton.js';
-import { Trackers } from './tails.js';
+import type { Automaton } from './automaton.js';
+import { Exact } from './exact.js';
 import { View } from './view.js';
 
 interface Span {
@@ -11,8 +10,7 @@ interface Span {
 }
 
 const EMPTY = Buffer.alloc(0);
-// The filter hashes windows read little-endian; an Int32Array reads in the machine's order.
-const WORDS_LITTLE_ENDIAN = endianness() === 'LE';
+const NONE: number[] = [];
 
 /**
  * Masks every byte covered by any occurrence of any needle, merging overlapping or adjacent occurrences into one
@@ -20,7 +18,6 @@ const WORDS_LITTLE_ENDIAN = endianness() === 'LE';
  * occurrence can still start there), so only the automaton's live depth is ever held back.
  */
 export class Matcher {
-  private state = 0;
   private pos = 0;
   /** Every byte before `emitted` has been output, raw or under a mask. */
   private emitted = 0;
@@ -37,20 +34,13 @@ export class Matcher {
   private released: number[] = [];
   private releasing = false;
 
-  /** Probe pitch in 4-byte words; 0 when the shortest needle is too short to be sure of an aligned window. */
-  private readonly wordPitch: number;
-  /** Long needles past their first PREFIX bytes. */
-  private readonly trackers: Trackers;
-  /** The whitespace-blind view (view.ts): its matches are merged with the exact ones in order of their end. */
+  /** The two passes (exact.ts, view.ts): their matches are merged in order of their end. */
+  private readonly exact: Exact;
   private readonly view: View | null;
-  private viewNext = 0;
-  /** End offset of the byte the trackers are reading. */
-  private end = 0;
 
   /** `masks[i]` is the text output for a span of the secret named `automaton.names[i]`. */
-  constructor(private readonly automaton: Automaton, private readonly masks: readonly Buffer[]) {
-    this.wordPitch = (automaton.shortest - 3) >> 2;
-    this.trackers = new Trackers(automaton.tails, (length, name) => this.found(this.end - length, this.end, name));
+  constructor(automaton: Automaton, private readonly masks: readonly Buffer[]) {
+    this.exact = new Exact(automaton);
     this.view = automaton.view === null ? null : new View(automaton.view);
   }
 
@@ -61,134 +51,41 @@ export class Matcher {
 
   /** Consumes `chunk` and returns what can be output now: zero-copy slices of input and shared mask buffers. */
   push(chunk: Buffer): Buffer[] {
-    const len = chunk.length;
     const base = this.pos;
+    this.exact.push(chunk, base);
     this.view?.push(chunk, base);
-    // Without exact keys (every needle went to the view) the exact pass has nothing to find.
-    const s = this.automaton.longest === 0 ? 0 : this.exact(chunk, base);
-    this.foundBefore(Infinity);
-    this.state = s;
-    this.pos = base + len;
+    this.merge();
+    this.pos = base + chunk.length;
     this.settle(this.liveStart(), chunk, base);
     this.keep(chunk, base);
     return this.take();
   }
 
-  /** The exact automaton over `chunk` (at stream offset `base`); returns its state after. */
-  private exact(chunk: Buffer, base: number): number {
-    const { byteClass, dense, classes, denseStates, firstChild, classOf, fail, matchLength, matchName, group, grams } = this.automaton;
-    const trackers = this.trackers;
-    const len = chunk.length;
-    const back = this.automaton.longest - 4;
-    const tail = this.automaton.longest - 1;
-    // Whole aligned words read in one load each: the prefilter's probes cost a third of four byte reads.
-    const words = WORDS_LITTLE_ENDIAN && this.wordPitch > 0 && (chunk.byteOffset & 3) === 0 ? new Int32Array(chunk.buffer, chunk.byteOffset, len >> 2) : null;
-    let s = this.state;
+  /** Records the matches of both passes of this push, in order of their end (as `match` takes them). */
+  private merge(): void {
+    const a = this.exact.found;
+    const b = this.view?.found ?? NONE;
     let i = 0;
-    outer: while (i < len) {
-      if (s === 0 && grams !== null && trackers.count === 0) {
-        // A hit: an occurrence through that window starts at most `back` bytes before it. No hit: only an
-        // occurrence running past the end of the chunk can remain, and it starts within its last `tail` bytes.
-        const hit = words ? this.probeWords(words, i) : this.probeBytes(chunk, i);
-        i = Math.max(hit >= 0 ? hit - back : len - tail, i);
-      }
-      // The automaton from the root at i is exact for every occurrence starting at i or later; run it until it
-      // is back at the root (nothing live), then return to probing. The transition (dense row, else trie edges
-      // down the failure links, as automaton.ts's deepLinks follows them) is inlined: this is the hot path.
-      for (; i < len; i++) {
-        const b = chunk[i]!;
-        if (trackers.count !== 0) {
-          this.end = base + i + 1;
-          trackers.step(b);
-        }
-        const c = byteClass[b]!;
-        if (s < denseStates) s = dense[s * classes + c]!;
-        else if (c === 0) s = 0;
-        else {
-          for (;;) {
-            if (s < denseStates) {
-              s = dense[s * classes + c]!;
-              break;
-            }
-            let child = firstChild[s]!;
-            const stop = firstChild[s + 1]!;
-            while (child < stop && classOf[child] !== c) child++;
-            if (child < stop) {
-              s = child;
-              break;
-            }
-            s = fail[s]!;
-          }
-        }
-        const length = matchLength[s]!;
-        if (length !== 0) this.found(base + i + 1 - length, base + i + 1, matchName[s]!);
-        const g = group[s]!;
-        if (g >= 0) trackers.begin(g);
-        if (s === 0 && grams !== null && trackers.count === 0) {
-          i++;
-          continue outer;
-        }
-      }
+    let j = 0;
+    while (i < a.length || j < b.length) {
+      const fromA = j >= b.length || (i < a.length && a[i + 1]! <= b[j + 1]!);
+      const found = fromA ? a : b;
+      const at = fromA ? i : j;
+      this.match(found[at]!, found[at + 1]!, found[at + 2]!);
+      if (fromA) i += 3;
+      else j += 3;
     }
-    return s;
+    a.length = b.length = 0;
   }
 
-  /** An exact occurrence: the view's matches that end before it go first. */
-  private found(start: number, end: number, name: number): void {
-    this.foundBefore(end);
-    this.match(start, end, name);
-  }
-
-  /** Records the view's matches of this push that end at or before `end`. */
-  private foundBefore(end: number): void {
-    const found = this.view?.found;
-    if (found === undefined) return;
-    let next = this.viewNext;
-    while (next < found.length && found[next + 1]! <= end) {
-      this.match(found[next]!, found[next + 1]!, found[next + 2]!);
-      next += 3;
-    }
-    if (next === found.length) {
-      found.length = 0;
-      next = 0;
-    }
-    this.viewNext = next;
-  }
-
-  /** The first offset a match may still start at: where the deepest partial match of either automaton begins. */
+  /** The first offset a match may still start at: where the deepest partial match of either pass begins. */
   private liveStart(): number {
-    const exact = this.pos - Math.max(this.automaton.depth[this.state]!, this.trackers.deepest);
-    return this.view === null ? exact : Math.min(exact, this.view.safe);
+    return this.view === null ? this.exact.safe : Math.min(this.exact.safe, this.view.safe);
   }
 
   /** Name index of the secret that the partial match beginning at liveStart() belongs to. */
   private liveName(): number {
-    const { depth, prefixName } = this.automaton;
-    const tracked = this.trackers.deepest;
-    const exact = this.pos - Math.max(depth[this.state]!, tracked);
-    if (this.view !== null && this.view.safe < exact) return this.view.name;
-    return tracked > depth[this.state]! ? this.trackers.deepestName : prefixName[this.state]!;
-  }
-
-  // The prefilter: every occurrence (at least `shortest` bytes) contains a whole 4-byte window on a grid of
-  // pitch shortest - 3 bytes starting anywhere at or before it, so probing only those windows finds every
-  // region the automaton must run over. Each returns the hit's byte offset, or -1.
-
-  private probeBytes(chunk: Buffer, origin: number): number {
-    const { grams, gramShift } = this.automaton;
-    const pitch = this.automaton.shortest - 3;
-    for (let q = origin; q + 4 <= chunk.length; q += pitch) {
-      if (mayHold(grams!, gramShift, chunk[q]! | (chunk[q + 1]! << 8) | (chunk[q + 2]! << 16) | (chunk[q + 3]! << 24))) return q;
-    }
-    return -1;
-  }
-
-  /** The same on aligned words: the first aligned window at or after `origin` is at most 3 bytes later. */
-  private probeWords(words: Int32Array, origin: number): number {
-    const { grams, gramShift } = this.automaton;
-    const pitch = this.wordPitch;
-    for (let w = (origin + 3) >> 2; w < words.length; w += pitch) if (mayHold(grams!, gramShift, words[w]!)) return w << 2;
-    return -1;
+    return this.view !== null && this.view.safe < this.exact.safe ? this.view.name : this.exact.name;
   }
 
   /**

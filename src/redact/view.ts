@@ -1,8 +1,11 @@
 // The whitespace-blind view: the stream with ASCII whitespace skipped, matched against the view's needles.
 import { mayHold, type Automaton } from './automaton.js';
 import { Trackers } from './tails.js';
+import { endianness } from 'node:os';
 import { WHITESPACE } from './view-needles.js';
 
+// The filter hashes windows read little-endian; an Int32Array reads in the machine's order.
+const WORDS_LITTLE_ENDIAN = endianness() === 'LE';
 /** A run of non-whitespace this long before a line break is a wrapped line (64 or 76 columns), not a log word. */
 const WRAP = 40;
 /** Longest run of whitespace an occurrence may span: beyond it the view starts afresh (held bytes stay bounded). */
@@ -89,14 +92,18 @@ export class View {
     const { runIndex, runOffset, trackers } = this;
     const len = chunk.length;
     const carry = this.run;
+    const words = WORDS_LITTLE_ENDIAN && this.automaton.shortest >= 7 && (chunk.byteOffset & 3) === 0 ? new Int32Array(chunk.buffer, chunk.byteOffset, len >> 2) : null;
     let s = this.state;
     let k = this.k;
     let i = 0;
+    /** Stream offset of the last probe's hit (the chunk's end for the tail): the automaton runs at least past it. */
+    let lastHit = base + len;
     outer: while (i < len) {
       if (s === 0 && trackers.count === 0) {
         // As the matcher's prefilter, on the bytes without whitespace: from a hit, back over the bytes an
         // occurrence through it may start with; no hit: the last bytes, which may start one that runs on.
-        const hit = grams === null ? i : this.probe(chunk, i);
+        const hit = grams === null ? i : this.probe(chunk, i, words);
+        lastHit = base + (hit >= 0 ? hit : len);
         const from = behind(chunk, hit >= 0 ? hit : len, i, hit >= 0 ? longest - 4 : longest - 1);
         if (from > i) {
           i = from;
@@ -114,7 +121,7 @@ export class View {
           if (++this.spaces > MAX_WS) {
             s = 0;
             trackers.clear();
-            this.floor = base + i + 1;
+            this.floor = Math.max(this.floor, base + i + 1);
             i++;
             continue outer;
           }
@@ -126,7 +133,7 @@ export class View {
           // bytes before this whitespace go out now (a line is not held for its last word), and a match
           // continuing after it is masked from here.
           const d = Math.max(depth[s]!, trackers.deepest);
-          if (this.word < WRAP && (d <= SHALLOW || d <= this.word)) this.floor = base + i + 1;
+          if (this.word < WRAP && (d <= SHALLOW || d <= this.word)) this.floor = Math.max(this.floor, base + i + 1);
           if (s === 0 && trackers.count === 0) {
             i++;
             continue outer;
@@ -171,6 +178,18 @@ export class View {
           i++;
           continue outer;
         }
+        // Whitespace does not bring the automaton back to the root, and most characters begin some base64 needle:
+        // past the hit, a shallow start that began after it goes back to the prefilter, from its first byte (an
+        // occurrence from there contains a later window; its start is past the hit, so this always progresses).
+        if (depth[s]! <= SHALLOW && trackers.count === 0) {
+          const start = this.offset(k - depth[s]!);
+          if (start > lastHit && start >= base) {
+            s = 0;
+            i = start - base;
+            this.run = runBefore(chunk, i, carry);
+            continue outer;
+          }
+        }
       }
     }
     this.state = s;
@@ -183,11 +202,21 @@ export class View {
    * occurrence has such a point with 4 of its bytes after it); points inside a run of whitespace see the window
    * after it and are skipped. Returns the offset of a hit window's first byte, or -1.
    */
-  private probe(chunk: Buffer, origin: number): number {
+  private probe(chunk: Buffer, origin: number, words: Int32Array | null): number {
     const { grams, gramShift, shortest } = this.automaton;
-    const pitch = shortest - 3;
     const len = chunk.length;
-    for (let q = origin; q < len; ) {
+    // On aligned words (pitch rounded down to whole words), a word with no byte below 0x21 (no whitespace: one
+    // test on the word) is its own window, one load as the matcher's probes; a word with some is read by bytes.
+    const step = words === null ? shortest - 3 : ((shortest - 3) >> 2) << 2;
+    for (let q = words === null ? origin : (origin + 3) & ~3; q < len; ) {
+      if (words !== null && q + 4 <= len) {
+        const w = words[q >> 2]!;
+        if (((w - 0x21212121) & ~w & 0x80808080) === 0) {
+          if (mayHold(grams!, gramShift, w)) return q;
+          q += step;
+          continue;
+        }
+      }
       let j = q;
       while (j < len && WHITESPACE[chunk[j]!] === 1) j++;
       const first = j;
@@ -202,7 +231,7 @@ export class View {
       }
       if (n < 4) return -1;
       if (mayHold(grams!, gramShift, window)) return first;
-      q = Math.max(q + pitch, first + 1);
+      q = Math.max(q + step, words === null ? first + 1 : (first + 4) & ~3);
     }
     return -1;
   }
