@@ -102,7 +102,7 @@ export class View {
       if (s === 0 && trackers.count === 0) {
         // As the matcher's prefilter, on the bytes without whitespace: from a hit, back over the bytes an
         // occurrence through it may start with; no hit: the last bytes, which may start one that runs on.
-        const hit = grams === null ? i : this.probe(chunk, i, words);
+        const hit = grams === null ? i : words === null ? this.probeBytes(chunk, i) : this.probeWords(chunk, words, i);
         lastHit = base + (hit >= 0 ? hit : len);
         const from = behind(chunk, hit >= 0 ? hit : len, i, hit >= 0 ? longest - 4 : longest - 1);
         if (from > i) {
@@ -202,39 +202,60 @@ export class View {
    * occurrence has such a point with 4 of its bytes after it); points inside a run of whitespace see the window
    * after it and are skipped. Returns the offset of a hit window's first byte, or -1.
    */
-  private probe(chunk: Buffer, origin: number, words: Int32Array | null): number {
+  private probeBytes(chunk: Buffer, origin: number): number {
     const { grams, gramShift, shortest } = this.automaton;
-    const len = chunk.length;
-    // On aligned words (pitch rounded down to whole words), a word with no byte below 0x21 (no whitespace: one
-    // test on the word) is its own window, one load as the matcher's probes; a word with some is read by bytes.
-    const step = words === null ? shortest - 3 : ((shortest - 3) >> 2) << 2;
-    for (let q = words === null ? origin : (origin + 3) & ~3; q < len; ) {
-      if (words !== null && q + 4 <= len) {
-        const w = words[q >> 2]!;
-        if (((w - 0x21212121) & ~w & 0x80808080) === 0) {
-          if (mayHold(grams!, gramShift, w)) return q;
-          q += step;
-          continue;
-        }
-      }
-      let j = q;
-      while (j < len && WHITESPACE[chunk[j]!] === 1) j++;
-      const first = j;
-      let window = 0;
-      let n = 0;
-      for (; n < 4 && j < len; j++) {
-        const b = chunk[j]!;
-        if (WHITESPACE[b] === 0) {
-          window = (window >>> 8) | (b << 24);
-          n++;
-        }
-      }
-      if (n < 4) return -1;
+    for (let q = origin; q < chunk.length; ) {
+      const first = nonSpace(chunk, q);
+      const window = windowAt(chunk, first);
+      if (window === undefined) return -1;
       if (mayHold(grams!, gramShift, window)) return first;
-      q = Math.max(q + step, words === null ? first + 1 : (first + 4) & ~3);
+      q = Math.max(q + shortest - 3, first + 1);
     }
     return -1;
   }
+
+  /**
+   * The same on aligned words (pitch rounded down to whole words): a word with no byte below 0x21 (one test: no
+   * whitespace in it) is its own window, one load as the matcher's probes; a word with one is read by bytes.
+   */
+  private probeWords(chunk: Buffer, words: Int32Array, origin: number): number {
+    const { grams, gramShift, shortest } = this.automaton;
+    const pitch = (shortest - 3) >> 2;
+    for (let w = (origin + 3) >> 2; w < words.length; ) {
+      const x = words[w]!;
+      if (((x - 0x21212121) & ~x & 0x80808080) === 0) {
+        if (mayHold(grams!, gramShift, x)) return w << 2;
+        w += pitch;
+        continue;
+      }
+      const first = nonSpace(chunk, w << 2);
+      const window = windowAt(chunk, first);
+      if (window === undefined) return -1;
+      if (mayHold(grams!, gramShift, window)) return first;
+      w = Math.max(w + pitch, (first + 4) >> 2);
+    }
+    return -1;
+  }
+}
+
+/** The first offset at or after `at` that is not whitespace. */
+function nonSpace(chunk: Buffer, at: number): number {
+  while (at < chunk.length && WHITESPACE[chunk[at]!] === 1) at++;
+  return at;
+}
+
+/** The first 4 non-whitespace bytes from `at` as a little-endian window, or undefined when the chunk ends first. */
+function windowAt(chunk: Buffer, at: number): number | undefined {
+  let window = 0;
+  let n = 0;
+  for (; n < 4 && at < chunk.length; at++) {
+    const b = chunk[at]!;
+    if (WHITESPACE[b] === 0) {
+      window = (window >>> 8) | (b << 24);
+      n++;
+    }
+  }
+  return n === 4 ? window : undefined;
 }
 
 /** The offset `count` non-whitespace bytes before `at` (not before `lowest`). */

@@ -3,7 +3,6 @@
 import type { Needle } from '../../src/redact/needles.js';
 
 const isSpace = (b: number): boolean => b === 0x20 || b === 0x09 || b === 0x0d || b === 0x0a;
-const BASE64 = /^[A-Za-z0-9+/_-]*$/;
 /** The view's rules: needles of at least 16 bytes without whitespace; whitespace runs up to 64; words of 40. */
 const VIEW_MIN = 16;
 const MAX_WS = 64;
@@ -56,7 +55,7 @@ function viewCover(input: Buffer, needles: readonly Needle[], covered: Uint8Arra
   for (const { bytes } of needles) {
     const text = bytes.toString('latin1');
     const stripped = text.replace(/[ \t\r\n]/g, '');
-    if (stripped.length >= VIEW_MIN && (BASE64.test(text) || stripped !== text)) view.add(stripped);
+    if (stripped.length >= VIEW_MIN) view.add(stripped);
   }
   const n = input.length;
   if (view.size === 0) return n;
