@@ -23,7 +23,7 @@ for (const b of [0x20, 0x09, 0x0d, 0x0a]) WHITESPACE[b] = 1;
 export function splitView(needles: readonly Needle[]): { exact: Needle[]; view: Needle[] } {
   const exact: Needle[] = [];
   const view: Needle[] = [];
-  let stripped = false;
+  const stripped: Needle[] = [];
   for (let i = 0; i < needles.length; i++) {
     const needle = needles[i]!;
     const { bytes } = needle;
@@ -38,17 +38,25 @@ export function splitView(needles: readonly Needle[]): { exact: Needle[]; view: 
       continue;
     }
     exact.push(needle);
-    if (bytes.length - spaces >= VIEW_MIN) {
-      view.push({ bytes: Buffer.from(bytes.filter((b) => WHITESPACE[b] === 0)), name: needle.name });
-      stripped = true;
-    }
+    if (bytes.length - spaces >= VIEW_MIN) stripped.push({ bytes: strip(bytes, bytes.length - spaces), name: needle.name });
   }
-  if (!stripped) return { exact, view };
-  // A stripped form may equal another needle of the view (or another stripped form): keep one.
-  const unique = new Map<string, Needle>();
-  for (const needle of view) {
-    const key = needle.bytes.toString('latin1');
-    if (!unique.has(key)) unique.set(key, needle);
+  // A stripped form may equal another needle of the view, or another stripped form: keep one (compared by length
+  // first, so that a large value is not turned into a string to be a key).
+  const byLength = new Map<number, Buffer[]>();
+  for (const { bytes } of stripped) byLength.set(bytes.length, []);
+  for (const { bytes } of view) byLength.get(bytes.length)?.push(bytes);
+  for (const needle of stripped) {
+    const same = byLength.get(needle.bytes.length)!;
+    if (same.some((bytes) => bytes.equals(needle.bytes))) continue;
+    same.push(needle.bytes);
+    view.push(needle);
   }
-  return { exact, view: [...unique.values()] };
+  return { exact, view };
+}
+
+/** `bytes` without their whitespace (`length` bytes remain). */
+function strip(bytes: Buffer, length: number): Buffer {
+  const out = Buffer.allocUnsafe(length);
+  for (let i = 0, j = 0; i < bytes.length; i++) if (WHITESPACE[bytes[i]!] === 0) out[j++] = bytes[i]!;
+  return out;
 }
