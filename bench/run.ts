@@ -2,12 +2,14 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { secrets, writeCorpus } from './corpus.js';
 import { lineLatency } from './latency.js';
 
 const data = join(import.meta.dirname, '.data');
 const bin = join(import.meta.dirname, '..', 'bin', 'sinch-entrypoint.cjs');
+// BENCH_BASELINE=<another checkout, built>: its redactor races in the same runs, for before/after ratios.
+const baseline = process.env.BENCH_BASELINE ? join(resolve(process.env.BENCH_BASELINE), 'bin', 'sinch-entrypoint.cjs') : undefined;
 const MB = 1e6;
 const corpusBytes = Number(process.env.BENCH_MB ?? 200) * MB;
 const naiveBytes = 20 * MB;
@@ -56,15 +58,17 @@ for (const k of (process.env.BENCH_K ?? '1,10,100,1000').split(',').map(Number))
   if (!existsSync(corpus)) await writeCorpus(corpus, corpusBytes, secrets(k));
   const size = statSync(corpus).size;
   const filters = [`node ${import.meta.dirname}/passthrough.js`, `node ${import.meta.dirname}/loop.js`, `node ${bin} redact --quiet --dir ${dir}`];
-  const [pass, loop, ours] = race(`cat ${corpus}`, filters) as [Timing, Timing, Timing];
+  if (baseline) filters.push(`node ${baseline} redact --quiet --dir ${dir}`);
+  const [pass, loop, ours, before] = race(`cat ${corpus}`, filters) as [Timing, Timing, Timing, Timing | undefined];
   // Start-up alone (empty input), to tell the fixed cost from the per-byte cost.
-  const [passStart, loopStart, oursStart] = race('true', filters, 5) as [Timing, Timing, Timing];
+  const [passStart, loopStart, oursStart] = race('true', filters.slice(0, 3), 5) as [Timing, Timing, Timing];
   const [naive] = race(`head -c ${naiveBytes} ${corpus}`, [`node ${import.meta.dirname}/naive.js ${list}`], 3) as [Timing];
   const rate = (bytes: number, s: number) => bytes / MB / s;
   const streaming = (ours.seconds - oursStart.seconds) / (pass.seconds - passStart.seconds);
   row([k, 'passthrough', rate(size, pass.seconds).toFixed(0), '1.00', pass.cpu.toFixed(2), pass.rssMB.toFixed(0), (passStart.seconds * 1000).toFixed(0)]);
   row([k, 'r/w loop', rate(size, loop.seconds).toFixed(0), (loop.seconds / pass.seconds).toFixed(2), loop.cpu.toFixed(2), loop.rssMB.toFixed(0), (loopStart.seconds * 1000).toFixed(0)]);
   row([k, 'redactor', rate(size, ours.seconds).toFixed(0), (ours.seconds / pass.seconds).toFixed(2), ours.cpu.toFixed(2), ours.rssMB.toFixed(0), (oursStart.seconds * 1000).toFixed(0)]);
+  if (before) row([k, 'baseline', rate(size, before.seconds).toFixed(0), (before.seconds / pass.seconds).toFixed(2), before.cpu.toFixed(2), before.rssMB.toFixed(0), '']);
   row([k, 'naive', rate(naiveBytes, naive.seconds).toFixed(1), ((naive.seconds * size) / naiveBytes / pass.seconds).toFixed(2), naive.cpu.toFixed(2), naive.rssMB.toFixed(0)]);
   console.log(`${''.padStart(12)}redactor: ${streaming.toFixed(2)}x the passthrough without start-up, ${(ours.seconds / loop.seconds).toFixed(2)}x the r/w loop; ${((naive.seconds * size) / naiveBytes / ours.seconds).toFixed(1)}x faster than naive`);
 }

@@ -1,5 +1,7 @@
 // Compiles needles once into an Aho–Corasick byte automaton and a sampled 4-gram prefilter, shared by all streams.
 import { byteOrder, type Needle } from './needles.js';
+import { splitLong, type Keys, type Tails } from './tails.js';
+import { splitView } from './view-needles.js';
 
 /**
  * Immutable tables. States are numbered breadth-first and the children of a state are consecutive ids, so the
@@ -23,12 +25,19 @@ export interface Automaton {
   readonly matchName: Int32Array;
   /** Index of the name of a needle this state is a prefix of, for masks of held bytes. */
   readonly prefixName: Int32Array;
+  /** The group of long needles (tails.ts) whose first PREFIX bytes end at this state, or -1. */
+  readonly group: Int32Array;
+  readonly tails: Tails;
+  /** Names of all secrets, of this automaton and its view alike. */
   readonly names: readonly string[];
+  /** Shortest key and deepest state (keys are needles cut to PREFIX bytes). */
   readonly shortest: number;
   readonly longest: number;
   /** Bloom filter over every 4-byte window of every needle (null when some needle is shorter than 4 bytes). */
   readonly grams: Uint32Array | null;
   readonly gramShift: number;
+  /** The whitespace-blind automaton (view.ts), on the needles view-needles.ts gives it; null when none. */
+  readonly view: Automaton | null;
 }
 
 // Dense rows cost `classes` ints each and are filled at start-up, so only the shallow states that the automaton
@@ -36,13 +45,26 @@ export interface Automaton {
 const DENSE_DEPTH = 3;
 const DENSE_CELLS = 1 << 20;
 
-/** Builds the automaton for `needles` (at least one, no two alike). */
+/** Builds the exact automaton and its view for `needles` (no two alike). */
 export function compile(needles: readonly Needle[]): Automaton {
+  const { exact, view } = splitView(needles);
+  const names: string[] = [];
+  const nameIndex = new Map<string, number>();
+  const automaton = compileKeys(splitLong(exact), names, nameIndex);
+  return view.length === 0 ? automaton : { ...automaton, view: compileKeys(splitLong(view), names, nameIndex) };
+}
+
+function nameIndexOf(name: string, names: string[], nameIndex: Map<string, number>): number {
+  let index = nameIndex.get(name);
+  if (index === undefined) nameIndex.set(name, (index = names.push(name) - 1));
+  return index;
+}
+
+function compileKeys(split: Keys, names: string[], nameIndex: Map<string, number>): Automaton {
   // This runs once per process start, cold (before V8's JIT has warmed up): the work is in small functions of
   // indexed loops over typed arrays, with few allocations.
-  const names: string[] = [];
+  const { keys: needles, complete, keyGroup } = split;
   const nameOf = new Int32Array(needles.length);
-  const nameIndex = new Map<string, number>();
   let shortest = Infinity;
   let longest = 0;
   let windows = 0;
@@ -51,22 +73,23 @@ export function compile(needles: readonly Needle[]): Automaton {
     shortest = Math.min(shortest, bytes.length);
     longest = Math.max(longest, bytes.length);
     windows += bytes.length - 3;
-    let index = nameIndex.get(name);
-    if (index === undefined) nameIndex.set(name, (index = names.push(name) - 1));
-    nameOf[i] = index;
+    nameOf[i] = nameIndexOf(name, names, nameIndex);
   }
   // 64 bits per window with two hashes: about 3% of bits set, so about 0.1% of probes are false hits, each of
   // which costs the automaton a run of up to `longest` bytes; 2^16..2^23 bits (1 MB: beyond that the probes miss the L2 cache and cost more than the false hits they save).
   const bits = Math.min(23, Math.max(16, Math.ceil(Math.log2(windows * 64))));
   const grams = shortest < 4 ? null : new Uint32Array(1 << (bits - 5));
   const gramShift = shortest < 4 ? 0 : 32 - bits;
-  const trie = buildTrie(needles, nameOf, longest, grams, gramShift);
-  const { byteClass, classes, levels, firstChild, classOf, depth, matchLength, matchName, prefixName } = trie;
+  const trie = buildTrie(needles, nameOf, longest, grams, gramShift, complete, keyGroup);
+  const { byteClass, classes, levels, firstChild, classOf, depth, matchLength, matchName, prefixName, group } = trie;
   const denseStates = Math.max(1, Math.min(DENSE_DEPTH < longest ? levels[DENSE_DEPTH + 1]! : depth.length, Math.floor(DENSE_CELLS / classes)));
   const { fail, dense } = failureLinks(trie, denseStates);
+  const tailName = new Int32Array(split.tails.length);
+  for (let i = 0; i < split.tails.length; i++) tailName[i] = nameIndexOf(split.tails[i]!.name, names, nameIndex);
+  const tails = { tails: split.tails.map((t) => t.bytes), tailName, groupStart: split.groupStart };
   return {
-    byteClass, classes, denseStates, dense, firstChild, classOf, fail, depth,
-    matchLength, matchName, prefixName, names, shortest, longest, grams, gramShift,
+    byteClass, classes, denseStates, dense, firstChild, classOf, fail, depth, matchLength, matchName, prefixName,
+    group, tails, names, shortest, longest, grams, gramShift, view: null,
   };
 }
 
@@ -75,7 +98,7 @@ type Trie = ReturnType<typeof buildTrie>;
 // Over the needles in byte order, needle j adds a state at each depth past the prefix it shares with needle j - 1.
 // States so made come depth-first, which at each depth is also breadth-first order: so once the states of each
 // depth are counted, each gets its breadth-first id as it is made, in one pass and with no child lookups.
-function buildTrie(needles: readonly Needle[], nameOf: Int32Array, longest: number, grams: Uint32Array | null, gramShift: number) {
+function buildTrie(needles: readonly Needle[], nameOf: Int32Array, longest: number, grams: Uint32Array | null, gramShift: number, complete: Uint8Array, keyGroup: Int32Array) {
   const { order, shared } = byteOrder(needles);
   // Needle j makes the states of depths shared[j] + 1 .. its length; levels[d] is the first state of depth d.
   const change = new Int32Array(longest + 2);
@@ -92,8 +115,9 @@ function buildTrie(needles: readonly Needle[], nameOf: Int32Array, longest: numb
   const trie = {
     levels, depth, byteClass: new Uint16Array(256), classes: 1, parentOf: new Int32Array(n), firstChild: new Int32Array(n + 1),
     classOf: new Uint16Array(n), prefixName: new Int32Array(n), matchLength: new Int32Array(n), matchName: new Int32Array(n).fill(-1),
+    group: new Int32Array(n).fill(-1),
   };
-  trie.classes = addStates(trie, needles, order, shared, nameOf, grams, gramShift);
+  trie.classes = addStates(trie, needles, order, shared, nameOf, grams, gramShift, complete, keyGroup);
   return trie;
 }
 
@@ -101,8 +125,8 @@ function buildTrie(needles: readonly Needle[], nameOf: Int32Array, longest: numb
  * Makes the states in one pass, numbering byte classes as they first occur and setting the prefilter's bits for
  * each state's window (its last 4 bytes: every needle's windows, since one within a shared prefix is set already).
  */
-function addStates(trie: Trie, needles: readonly Needle[], order: Int32Array, shared: Int32Array, nameOf: Int32Array, grams: Uint32Array | null, gramShift: number): number {
-  const { byteClass, parentOf, firstChild, classOf, prefixName, matchLength, matchName } = trie;
+function addStates(trie: Trie, needles: readonly Needle[], order: Int32Array, shared: Int32Array, nameOf: Int32Array, grams: Uint32Array | null, gramShift: number, complete: Uint8Array, keyGroup: Int32Array): number {
+  const { byteClass, parentOf, firstChild, classOf, prefixName, matchLength, matchName, group } = trie;
   const next = trie.levels.slice();
   // path[d]: the state at depth d of the needle being added (those of the shared prefix stay from the one before).
   const path = new Int32Array(trie.levels.length);
@@ -111,7 +135,7 @@ function addStates(trie: Trie, needles: readonly Needle[], order: Int32Array, sh
   firstChild[parentOf.length] = parentOf.length;
   // A function per needle: V8 compiles a small function called often to machine code sooner than the loop of a
   // larger one (measured: 5 ms of 45 at 4,000 needles).
-  const addNeedle = (bytes: Buffer, common: number, name: number): void => {
+  const addNeedle = (bytes: Buffer, common: number, name: number, key: number): void => {
     // The window as the matcher reads it, little-endian: first the 3 bytes before the first new state.
     let window = 0;
     for (let d = Math.max(1, common - 2); d <= common; d++) window = (window >>> 8) | (bytes[d - 1]! << 24);
@@ -134,10 +158,14 @@ function addStates(trie: Trie, needles: readonly Needle[], order: Int32Array, sh
         grams[h2 >>> 5]! |= 1 << (h2 & 31);
       }
     }
-    matchLength[path[bytes.length]!] = bytes.length;
-    matchName[path[bytes.length]!] = name;
+    const end = path[bytes.length]!;
+    if (complete[key] === 1) {
+      matchLength[end] = bytes.length;
+      matchName[end] = name;
+    }
+    group[end] = keyGroup[key]!;
   };
-  for (let j = 0; j < order.length; j++) addNeedle(needles[order[j]!]!.bytes, shared[j]!, nameOf[order[j]!]!);
+  for (let j = 0; j < order.length; j++) addNeedle(needles[order[j]!]!.bytes, shared[j]!, nameOf[order[j]!]!, order[j]!);
   return classes;
 }
 

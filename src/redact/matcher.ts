@@ -1,6 +1,7 @@
 // How to mask: a pure streaming byte matcher (bytes in, safe output out) with no streams and no timers.
-import { endianness } from 'node:os';
-import { mayHold, type Automaton } from './automaton.js';
+import type { Automaton } from './automaton.js';
+import { Exact } from './exact.js';
+import { View } from './view.js';
 
 interface Span {
   start: number;
@@ -9,8 +10,7 @@ interface Span {
 }
 
 const EMPTY = Buffer.alloc(0);
-// The filter hashes windows read little-endian; an Int32Array reads in the machine's order.
-const WORDS_LITTLE_ENDIAN = endianness() === 'LE';
+const NONE: number[] = [];
 
 /**
  * Masks every byte covered by any occurrence of any needle, merging overlapping or adjacent occurrences into one
@@ -18,12 +18,13 @@ const WORDS_LITTLE_ENDIAN = endianness() === 'LE';
  * occurrence can still start there), so only the automaton's live depth is ever held back.
  */
 export class Matcher {
-  private state = 0;
   private pos = 0;
   /** Every byte before `emitted` has been output, raw or under a mask. */
   private emitted = 0;
-  /** Bytes [emitted, pos), copied: the only input the matcher keeps. */
+  /** Bytes [emitted, pos), copied: the only input the matcher keeps; they end `filled` bytes into `store`. */
   private held: Buffer = EMPTY;
+  private store: Buffer = EMPTY;
+  private filled = 0;
   /** End of the last mask output; a match starting at or before it extends that mask instead of adding one. */
   private maskEnd = -1;
   /** Matches not yet output because a longer occurrence could still start before them. */
@@ -33,12 +34,14 @@ export class Matcher {
   private released: number[] = [];
   private releasing = false;
 
-  /** Probe pitch in 4-byte words; 0 when the shortest needle is too short to be sure of an aligned window. */
-  private readonly wordPitch: number;
+  /** The two passes (exact.ts, view.ts): their matches are merged in order of their end. */
+  private readonly exact: Exact;
+  private readonly view: View | null;
 
   /** `masks[i]` is the text output for a span of the secret named `automaton.names[i]`. */
-  constructor(private readonly automaton: Automaton, private readonly masks: readonly Buffer[]) {
-    this.wordPitch = (automaton.shortest - 3) >> 2;
+  constructor(automaton: Automaton, private readonly masks: readonly Buffer[]) {
+    this.exact = new Exact(automaton);
+    this.view = automaton.view === null ? null : new View(automaton.view);
   }
 
   /** Bytes held back because they may begin a secret. */
@@ -48,79 +51,41 @@ export class Matcher {
 
   /** Consumes `chunk` and returns what can be output now: zero-copy slices of input and shared mask buffers. */
   push(chunk: Buffer): Buffer[] {
-    const { byteClass, dense, classes, denseStates, firstChild, classOf, fail, matchLength, matchName, grams } = this.automaton;
-    const len = chunk.length;
     const base = this.pos;
-    const back = this.automaton.longest - 4;
-    const tail = this.automaton.longest - 1;
-    // Whole aligned words read in one load each: the prefilter's probes cost a third of four byte reads.
-    const words = WORDS_LITTLE_ENDIAN && this.wordPitch > 0 && (chunk.byteOffset & 3) === 0 ? new Int32Array(chunk.buffer, chunk.byteOffset, len >> 2) : null;
-    let s = this.state;
-    let i = 0;
-    outer: while (i < len) {
-      if (s === 0 && grams !== null) {
-        // A hit: an occurrence through that window starts at most `back` bytes before it. No hit: only an
-        // occurrence running past the end of the chunk can remain, and it starts within its last `tail` bytes.
-        const hit = words ? this.probeWords(words, i) : this.probeBytes(chunk, i);
-        i = Math.max(hit >= 0 ? hit - back : len - tail, i);
-      }
-      // The automaton from the root at i is exact for every occurrence starting at i or later; run it until it
-      // is back at the root (nothing live), then return to probing. The transition (dense row, else trie edges
-      // down the failure links, as automaton.ts's deepLinks follows them) is inlined: this is the hot path.
-      for (; i < len; i++) {
-        const c = byteClass[chunk[i]!]!;
-        if (s < denseStates) s = dense[s * classes + c]!;
-        else if (c === 0) s = 0;
-        else {
-          for (;;) {
-            if (s < denseStates) {
-              s = dense[s * classes + c]!;
-              break;
-            }
-            let child = firstChild[s]!;
-            const stop = firstChild[s + 1]!;
-            while (child < stop && classOf[child] !== c) child++;
-            if (child < stop) {
-              s = child;
-              break;
-            }
-            s = fail[s]!;
-          }
-        }
-        const length = matchLength[s]!;
-        if (length !== 0) this.match(base + i + 1 - length, base + i + 1, matchName[s]!);
-        if (s === 0 && grams !== null) {
-          i++;
-          continue outer;
-        }
-      }
-    }
-    this.state = s;
-    this.pos = base + len;
-    this.settle(this.pos - this.automaton.depth[s]!, chunk, base);
+    this.exact.push(chunk, base);
+    this.view?.push(chunk, base);
+    this.merge();
+    this.pos = base + chunk.length;
+    this.settle(this.liveStart(), chunk, base);
     this.keep(chunk, base);
     return this.take();
   }
 
-  // The prefilter: every occurrence (at least `shortest` bytes) contains a whole 4-byte window on a grid of
-  // pitch shortest - 3 bytes starting anywhere at or before it, so probing only those windows finds every
-  // region the automaton must run over. Each returns the hit's byte offset, or -1.
-
-  private probeBytes(chunk: Buffer, origin: number): number {
-    const { grams, gramShift } = this.automaton;
-    const pitch = this.automaton.shortest - 3;
-    for (let q = origin; q + 4 <= chunk.length; q += pitch) {
-      if (mayHold(grams!, gramShift, chunk[q]! | (chunk[q + 1]! << 8) | (chunk[q + 2]! << 16) | (chunk[q + 3]! << 24))) return q;
+  /** Records the matches of both passes of this push, in order of their end (as `match` takes them). */
+  private merge(): void {
+    const a = this.exact.found;
+    const b = this.view?.found ?? NONE;
+    let i = 0;
+    let j = 0;
+    while (i < a.length || j < b.length) {
+      const fromA = j >= b.length || (i < a.length && a[i + 1]! <= b[j + 1]!);
+      const found = fromA ? a : b;
+      const at = fromA ? i : j;
+      this.match(found[at]!, found[at + 1]!, found[at + 2]!);
+      if (fromA) i += 3;
+      else j += 3;
     }
-    return -1;
+    a.length = b.length = 0;
   }
 
-  /** The same on aligned words: the first aligned window at or after `origin` is at most 3 bytes later. */
-  private probeWords(words: Int32Array, origin: number): number {
-    const { grams, gramShift } = this.automaton;
-    const pitch = this.wordPitch;
-    for (let w = (origin + 3) >> 2; w < words.length; w += pitch) if (mayHold(grams!, gramShift, words[w]!)) return w << 2;
-    return -1;
+  /** The first offset a match may still start at: where the deepest partial match of either pass begins. */
+  private liveStart(): number {
+    return this.view === null ? this.exact.safe : Math.min(this.exact.safe, this.view.safe);
+  }
+
+  /** Name index of the secret that the partial match beginning at liveStart() belongs to. */
+  private liveName(): number {
+    return this.view !== null && this.view.safe < this.exact.safe ? this.view.name : this.exact.name;
   }
 
   /**
@@ -134,7 +99,7 @@ export class Matcher {
     // The partial secret the held bytes belong to may have begun before them: bytes of it that earlier releases
     // let out raw count against the limit (else a writer pausing every few bytes would leak it all), and one whose
     // first byte went out under a mask stays under it. Bytes before `start` (which never decreases) are no concern.
-    const start = this.pos - this.automaton.depth[this.state]!;
+    const start = this.liveStart();
     const released = this.released;
     while (released.length > 0 && released[1]! <= start) released.splice(0, 2);
     let rawBefore = 0;
@@ -144,7 +109,7 @@ export class Matcher {
       if (released[i]! <= start && start < released[i + 1]!) startWasRaw = true;
     }
     if (held + rawBefore > rawLimit || (start < this.emitted && !startWasRaw)) {
-      if (this.maskEnd !== this.emitted) this.out.push(this.masks[this.pending[0]?.name ?? this.automaton.prefixName[this.state]!]!);
+      if (this.maskEnd !== this.emitted) this.out.push(this.masks[this.pending[0]?.name ?? this.liveName()]!);
       this.pending = [];
       this.maskEnd = this.emitted = this.pos;
     } else {
@@ -195,12 +160,33 @@ export class Matcher {
     this.emitted = to;
   }
 
-  /** Copies the bytes not yet output, so the caller may reuse `chunk`. */
+  /**
+   * Copies the bytes not yet output, so the caller may reuse `chunk`. They are appended to a store with room to
+   * spare (a long needle being followed may hold its whole length across many small writes: copying the held
+   * bytes at each write would be quadratic); bytes already handed out are never written over.
+   */
   private keep(chunk: Buffer, base: number): void {
     const from = this.emitted;
-    if (from >= this.pos) this.held = EMPTY;
-    else if (from >= base) this.held = Buffer.from(chunk.subarray(from - base));
-    else this.held = Buffer.concat([this.held.subarray(this.held.length - (base - from)), chunk]);
+    if (from >= this.pos) {
+      this.held = EMPTY;
+      return;
+    }
+    const kept = from < base ? this.held.subarray(this.held.length - (base - from)) : EMPTY;
+    const added = from < base ? chunk : chunk.subarray(from - base);
+    const length = kept.length + added.length;
+    const store = this.store;
+    if (kept.length > 0 && kept.buffer === store.buffer && kept.byteOffset + kept.length === store.byteOffset + this.filled && this.filled + added.length <= store.length) {
+      added.copy(store, this.filled);
+      this.filled += added.length;
+      this.held = store.subarray(this.filled - length, this.filled);
+      return;
+    }
+    const fresh = Buffer.allocUnsafe(Math.max(4096, 2 * length));
+    kept.copy(fresh, 0);
+    added.copy(fresh, kept.length);
+    this.store = fresh;
+    this.filled = length;
+    this.held = fresh.subarray(0, length);
   }
 
   private take(): Buffer[] {
