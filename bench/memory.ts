@@ -52,6 +52,7 @@ for (const c of cases) {
   const values = c.values();
   const keys = values.map((_, i) => `SECRET_${i}`);
   keys.forEach((key, i) => writeFileSync(join(secrets, key), values[i]!));
+  writeFileSync(join(data, 'sinch.json'), JSON.stringify({ name: 'bench-memory' }));
   writeFileSync(join(data, '.env'), keys.map((k) => `${k}=\n`).join(''));
   const input = join(data, 'input.txt');
   writeFileSync(input, values.map((v) => `log line with ${v} in it\n`).join(''));

@@ -44,6 +44,7 @@ function project(k: number): { dir: string; list: string } {
   const dir = join(data, `k${k}`);
   mkdirSync(dir, { recursive: true });
   const keys = secrets(k);
+  writeFileSync(join(dir, 'sinch.json'), JSON.stringify({ name: 'bench' }));
   writeFileSync(join(dir, '.env'), keys.map((s) => `${s.name}=${s.value}`).join('\n') + '\n', { mode: 0o600 });
   writeFileSync(join(dir, 'list.txt'), keys.map((s) => s.value).join('\n') + '\n', { mode: 0o600 });
   return { dir, list: join(dir, 'list.txt') };
