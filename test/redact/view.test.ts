@@ -9,7 +9,8 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { compile } from '../../src/redact/automaton.js';
 import { Matcher } from '../../src/redact/matcher.js';
-import { base64Cores, needlesFor, type Needle } from '../../src/redact/needles.js';
+import { base64Cores } from '../../src/redact/encodings.js';
+import { needlesFor, type Needle } from '../../src/redact/needles.js';
 import { reference } from './reference.js';
 
 const MASK = Buffer.from('***');
