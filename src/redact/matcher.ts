@@ -33,6 +33,8 @@ export class Matcher {
   /** Raw ranges [from, to) that releases let out and a live partial secret may still span, flat. */
   private released: number[] = [];
   private releasing = false;
+  /** Start of the partial secret a release last put under the mask. */
+  private maskedStart = -1;
 
   /** The two passes (exact.ts, view.ts): their matches are merged in order of their end. */
   private readonly exact: Exact;
@@ -108,7 +110,12 @@ export class Matcher {
       rawBefore += Math.max(0, Math.min(released[i + 1]!, this.emitted) - Math.max(released[i]!, start));
       if (released[i]! <= start && start < released[i + 1]!) startWasRaw = true;
     }
-    if (held + rawBefore > rawLimit || (start < this.emitted && !startWasRaw)) {
+    // Once part of a partial secret went out under a mask, so does the rest: raw bytes are only ever its prefix.
+    // Except whitespace alone, held after a match in case a secret's next line follows (the line break after a
+    // masked PEM key, then a pause): within the limit it goes out raw, or the log would lose its line breaks.
+    const underMask = (start < this.emitted && !startWasRaw) || start === this.maskedStart;
+    if (held + rawBefore > rawLimit || (underMask && !isBlank(this.held, this.held.length - held))) {
+      this.maskedStart = start;
       if (this.maskEnd !== this.emitted) this.out.push(this.masks[this.pending[0]?.name ?? this.liveName()]!);
       this.pending = [];
       this.maskEnd = this.emitted = this.pos;
@@ -194,4 +201,13 @@ export class Matcher {
     this.out = [];
     return out;
   }
+}
+
+/** Whether `bytes` from `from` on are all ASCII whitespace (space, tab, CR, LF). */
+function isBlank(bytes: Buffer, from: number): boolean {
+  for (let i = from; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b !== 0x20 && b !== 0x09 && b !== 0x0d && b !== 0x0a) return false;
+  }
+  return true;
 }

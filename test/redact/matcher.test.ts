@@ -112,6 +112,29 @@ const secretText = fc.oneof(
   fc.constantFrom('abab', 'ababab', 'aaaa', 'SECRET', 'SECRETXYZ'),
 );
 
+describe('releases of one partial secret', () => {
+  const secret = 'Q7xZ9kWm2pLr8vTj';
+  const run = (writes: string[]): string => {
+    const { needles } = needlesFor([{ name: 'TOK', value: secret }]);
+    const matcher = new Matcher(compile(needles), needles.map(() => Buffer.from('***')));
+    const out: Buffer[] = [];
+    // A writer that pauses after every write: each pause is a release at the deadline.
+    for (const write of writes) out.push(...matcher.push(Buffer.from(write)), ...matcher.release(3));
+    return Buffer.concat(out).toString();
+  };
+
+  it('once part of it went out under the mask, the rest does too: raw bytes are only ever a prefix', () => {
+    // Before, each later release within the raw limit let 2 bytes from the middle out: 9 of 16 over four prints.
+    for (const cut of [['Q', '7xZ9k', 'Wm', '2pLr8vTj\n'], ['Q', '7xZ9kWm', '2p', 'Lr8vTj\n'], ['Q', '7xZ9kWm2pLr', '8v', 'Tj\n']]) {
+      assert.equal(run(cut), 'Q***\n', cut.join('|'));
+    }
+  });
+
+  it('a line break held after a masked secret, then a pause, goes out as it is', () => {
+    assert.equal(run([`key ${secret}\n`, 'next line\n']), 'key ***\nnext line\n');
+  });
+});
+
 describe('matcher property', () => {
   it('whenever held bytes are released, no occurrence shows more than the raw limit', () => {
     // Which input bytes went out raw, read off the matcher's own raw output step: [from, to) in stream offsets.

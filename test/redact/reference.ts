@@ -31,8 +31,9 @@ export function reference(input: Buffer, needles: readonly Needle[], mask: Buffe
   const start = Math.min(n - depth, viewCover(input, needles, covered));
   let held = start;
   if (held > 0 && held < n && covered[held - 1] && covered[held]) while (held < n && covered[held]) held++;
-  // A partial secret that began under a mask stays under it.
-  if (n - held > rawLimit || held > start) covered.fill(1, held, n);
+  // A partial secret that began under a mask stays under it, unless what is held is whitespace alone.
+  const blank = input.subarray(held, n).every((b) => b === 0x20 || b === 0x09 || b === 0x0d || b === 0x0a);
+  if (n - held > rawLimit || (held > start && !blank)) covered.fill(1, held, n);
   const out: Buffer[] = [];
   for (let i = 0; i < n; ) {
     let j = i;
