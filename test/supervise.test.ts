@@ -244,6 +244,20 @@ process.stdin.once('data', () => { for (const out of [process.stdout, process.st
     });
   }
 
+  it('our notice after a release that let a partial secret out in part: the rest of the secret is still masked', { timeout: 30_000 }, async () => {
+    const dir = project({ secrets: ['PASSWORD'] });
+    // 2 bytes, then a pause past --hold-ms (they go out raw, within the limit), our SIGTERM notice, then the rest.
+    const child = "process.on('SIGTERM', () => {}); process.stderr.write('token: ' + process.env.PASSWORD.slice(0, 2)); console.log('ready');" +
+      " setTimeout(() => { process.stderr.write(process.env.PASSWORD.slice(2) + '\\n'); process.exit(0); }, 1000)";
+    const entry = start(['--hold-ms', '50', '--', node, '-e', child], { dir, env: { PASSWORD } });
+    await entry.line(/^ready$/);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    entry.child.kill('SIGTERM');
+    assert.deepEqual(await entry.exit, { code: 0, signal: null });
+    assert.match(entry.stderr(), /^token: husinch-entrypoint: SIGTERM: stopping the child[^\n]*\n\*\*\*$/m);
+    assert.ok(longestRaw(entry.stderr()) <= 3, entry.stderr());
+  });
+
   for (const [cut, line] of [[16, 'token: ***'], [2, 'token: hu']] as const) {
     it(`a child killed in a secret (${cut} bytes held): the end-of-input rule applies before our exit notice`, { timeout: 30_000 }, async () => {
       const dir = project({ secrets: ['PASSWORD'] });

@@ -25,6 +25,8 @@ export interface RedactorWatch {
 
 /** The key name of each mask buffer a matcher outputs (it outputs the very buffers it was given). */
 const maskNames = new WeakMap<Matcher, Map<Buffer, string>>();
+/** What a matcher was made of, to make another one for our own lines. */
+const makings = new WeakMap<Matcher, { automaton: Automaton; masks: Buffer[] }>();
 
 /** The compiled form of a set of secrets, built once and shared by every redactor stream. */
 export interface Redaction {
@@ -46,6 +48,7 @@ export function createMatcher(redaction: Redaction, mask = '***'): Matcher | nul
   const masks = automaton.names.map((name) => Buffer.from(mask.replaceAll('{name}', name), 'utf8'));
   const matcher = new Matcher(automaton, masks);
   maskNames.set(matcher, new Map(masks.map((buffer, i) => [buffer, automaton.names[i]!])));
+  makings.set(matcher, { automaton, masks });
   return matcher;
 }
 
@@ -136,9 +139,21 @@ class Redactor extends Transform implements RedactorStream {
     this.output(pieces);
   }
 
-  /** Feeds our waiting lines while the matcher holds nothing; true while lines still wait or bytes are held. */
+  /**
+   * Outputs our waiting lines while the child's matcher holds nothing; true while lines still wait or bytes are
+   * held. Each is masked by a matcher of its own: fed to the child's, a line would end a partial secret that a
+   * release let out in part (the matcher still follows it, to mask its rest), and the rest would go out raw.
+   */
   private sayWaiting(): boolean {
-    while (this.waiting.length > 0 && this.matcher.heldBytes === 0) this.output(this.matcher.push(this.waiting.shift()!));
+    while (this.waiting.length > 0 && this.matcher.heldBytes === 0) {
+      const line = this.waiting.shift()!;
+      const making = makings.get(this.matcher);
+      if (!making) this.push(line);
+      else {
+        const own = new Matcher(making.automaton, making.masks);
+        this.output([...own.push(line), ...own.release(0)]);
+      }
+    }
     return this.waiting.length > 0 || this.matcher.heldBytes > 0;
   }
 
