@@ -50,7 +50,10 @@ function report(error: unknown, log: Logger): number {
     log.error(error.message);
     return error.exitCode;
   }
-  log.error(`internal error: ${error instanceof Error ? error.message : String(error)}`);
+  // A system error's message quotes its path (stat's ENAMETOOLONG quotes a --dir typed in the wrong place): its errno only.
+  const { code, syscall, path } = (error ?? {}) as NodeJS.ErrnoException;
+  const what = syscall !== undefined || path !== undefined ? `${code ?? 'error'} (${syscall ?? 'a system call'})` : error instanceof Error ? error.message : String(error);
+  log.error(`internal error: ${what}`);
   return ExitCode.software;
 }
 

@@ -54,8 +54,17 @@ export function whole(flag: string, min: number): (value: unknown) => number {
 
 /** --dir must name a directory: a typo would otherwise run with no configuration at all. Never echoed: see usageError. */
 export function directory(dir: unknown): string {
-  if (typeof dir !== 'string' || !statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new EntrypointError('--dir: not a directory', ExitCode.usage);
+  if (typeof dir !== 'string' || !isDirectory(dir)) throw new EntrypointError('--dir: not a directory', ExitCode.usage);
   return dir;
+}
+
+/** Whether `path` is a directory; never throws: stat's errors (ENAMETOOLONG, ENOTDIR, ELOOP) quote the path. */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch {
+    return false;
+  }
 }
 
 /** A boolean flag given a value (`--quiet=yes`): yargs reads anything but `true` as false, so it is exit 64. */

@@ -141,7 +141,10 @@ describe('flags', () => {
 
   // Each a value typed where the command line expected something else: no usage or configuration error shows it.
   const typed = 'sk_live_typed_0123456789';
-  for (const args of [['--dir', typed, '--', 'true'], [`--dir=${typed}`, 'check'], ['--dir', 'a-file', '--', 'true'], ['--secrets-dir', typed, '--', 'true'],
+  // Too long for a path (stat: ENAMETOOLONG), or under a file (ENOTDIR): errors whose messages quote the path.
+  const long = typed + 'A'.repeat(300);
+  for (const args of [['--dir', long, '--', 'true'], ['check', '--dir', long], ['--secrets-dir', long, '--', 'true'], ['secrets', 'add', 'KEY', '--dir', long],
+    ['--dir', `a-file/${typed}`, '--', 'true'], ['--secrets-dir', `a-file/${typed}`, 'check'], ['--dir', typed, '--', 'true'], [`--dir=${typed}`, 'check'], ['--dir', 'a-file', '--', 'true'], ['--secrets-dir', typed, '--', 'true'],
     ['check', `--secrets-dir=./a-file`], ['secrets', 'add', 'KEY', `--${typed}`], ['secrets', 'add', 'KEY', `--${typed}=x`], [`--${typed}`, '--', 'true'],
     ['check', `--no-${typed}`], ['redact', `-${typed}`], ['--log-format', typed, '--', 'true'], ['--environment', typed, 'check'], ['--hold-ms', typed, '--', 'true'],
     ['--dir', '.', '--dir', typed, '--', 'true'], ['--secrets-dir', '.', '--secrets-dir', typed, 'check'], ['--environment=production', `--environment=${typed}`, '--', 'true'],

@@ -18,7 +18,7 @@ const MAX_SNAPSHOT_READS = 10;
 export function secretsDir(option: string | undefined): string | undefined {
   if (option === undefined) return existsSync(DEFAULT_SECRETS_DIR) ? DEFAULT_SECRETS_DIR : undefined;
   // The value is not shown: whatever was typed after the flag may be a secret put in the wrong place.
-  if (!statSync(option, { throwIfNoEntry: false })?.isDirectory()) throw new EntrypointError('--secrets-dir: not a directory', ExitCode.config);
+  if (!isDirectory(option)) throw new EntrypointError('--secrets-dir: not a directory', ExitCode.config);
   return option;
 }
 
@@ -103,4 +103,13 @@ function unreadable(path: string, error: unknown): EntrypointError {
   // The usual case in an image: secrets mounted root-owned, mode 0400, for a function that runs as `node`.
   const fix = code === 'EACCES' && process.getuid ? `: uid ${process.getuid()} (gid ${process.getgid!()}) needs read access to it (mount it owned by that uid or readable by that gid: Kubernetes fsGroup, a --secret's uid=)` : '';
   return new EntrypointError(`${path}: cannot be read (${code})${fix}`, ExitCode.config);
+}
+
+/** Whether `path` is a directory; never throws: stat's errors (ENAMETOOLONG, ENOTDIR, ELOOP) quote the path. */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch {
+    return false;
+  }
 }
