@@ -59,12 +59,7 @@ export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promi
     ]);
     const settings = platformSettings(process.env);
     if (settings) {
-      // Read by now: our own settings leave our initial environment, which the function can read (README).
-      scrubInitialEnvironment(OWN_SETTINGS);
-      credentials.push({ name: 'SINCH_SECRETS_TOKEN', value: settings.token });
-      // A signed URL carries its credential in the query (X-Amz-Signature, sig, token): mask those values, not the
-      // expiry or algorithm beside them, which are ordinary words and numbers in any log.
-      for (const [param, value] of settings.url.searchParams) if (CREDENTIAL_PARAM.test(param)) credentials.push({ name: 'SINCH_SECRETS_URL', value });
+      credentials.push({ name: 'SINCH_SECRETS_TOKEN', value: settings.token }, ...urlCredentials(settings.url.href));
       const store = await fetchPlatformStore({ ...settings, deadlineMs: o.storeTimeoutMs, onWait: (message) => log.notice(message) });
       for (const part of ['variables', 'secrets'] as const) {
         for (const name of Object.keys(store[part])) if (OWN_SETTINGS.includes(name)) throw ownSetting(`the platform store's ${part}`, name);
@@ -85,6 +80,11 @@ export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promi
     };
     sources.push(sinchConfigSource(homedir(), log), local);
   }
+  // Our own settings, in any mode (set in development too, they are still a token and a signed URL): masked, and,
+  // read by now, blanked in our initial environment, which the function can read (README).
+  if (process.env.SINCH_SECRETS_TOKEN) credentials.push({ name: 'SINCH_SECRETS_TOKEN', value: process.env.SINCH_SECRETS_TOKEN });
+  if (process.env.SINCH_SECRETS_URL) credentials.push(...urlCredentials(process.env.SINCH_SECRETS_URL));
+  if (OWN_SETTINGS.some((name) => process.env[name] !== undefined)) scrubInitialEnvironment(OWN_SETTINGS);
   const secretNames = new Set([...declared.keys, ...optional, ...Object.values(CLI_ALIASES)]);
   sources.push(...variablesNamedAsSecrets(variables, variableSources, secretNames, project.path, credentials, log));
   // As for secrets, the environment comes first: `docker run -e COMPANY_NAME=...` overrides sinch.json.
@@ -159,6 +159,18 @@ export function bootLine(r: Resolved, command: string[], pid: number): [string, 
   const text = `${r.environment}: ${show(variables, Object.keys(r.variables).length, 'variables')}, ` +
     `${show(secrets, r.secrets.length, 'secrets')}; started ${command.join(' ')} (pid ${pid}) in ${bootMs} ms`;
   return [text, { mode: r.environment, variables, secrets, command, pid, bootMs }];
+}
+
+/**
+ * The credential a signed URL carries in its query (X-Amz-Signature, sig, token): those values, not the expiry or
+ * algorithm beside them, which are ordinary words and numbers in any log. A URL that does not parse is masked whole.
+ */
+function urlCredentials(url: string): Secret[] {
+  try {
+    return [...new URL(url).searchParams].filter(([param]) => CREDENTIAL_PARAM.test(param)).map(([, value]) => ({ name: 'SINCH_SECRETS_URL', value }));
+  } catch {
+    return [{ name: 'SINCH_SECRETS_URL', value: url }];
+  }
 }
 
 /** How to give a missing secret in this mode, with `key` as the example, and the way to start without it. */

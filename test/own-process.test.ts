@@ -72,4 +72,17 @@ describe('our initial environment, which /proc/<our pid>/environ shows to the fu
       await server.close();
     }
   });
+
+  it('in development too (our settings set but not used), they are blanked there and masked in the output', async (t) => {
+    if (process.platform !== 'linux') return t.skip('/proc is Linux');
+    const dir = project({ secrets: ['API_KEY'] });
+    const child = [process.execPath, '-e', `const e = require('fs').readFileSync('/proc/' + process.ppid + '/environ', 'latin1');
+      console.log(e.split('\\0').filter((v) => v.startsWith('SINCH_SECRETS_')).sort().join(' ')); console.log(${JSON.stringify(TOKEN)}, ${JSON.stringify(SIG)})`];
+    const started = start(['--', ...child], {
+      dir, env: { SINCH_ENVIRONMENT: 'development', API_KEY: STORE_SECRET, SINCH_SECRETS_TOKEN: TOKEN, SINCH_SECRETS_URL: `https://store.example/v1/secrets?sig=${SIG}` },
+    });
+    const { code } = await started.exit;
+    assert.equal(code, 0, started.stderr());
+    assert.equal(started.stdout(), 'SINCH_SECRETS_TOKEN= SINCH_SECRETS_URL=\n*** ***\n');
+  });
 });
