@@ -22,6 +22,8 @@ export interface Declarations {
   keys: string[];
   /** Non-empty values written in .env (still secrets); an empty `KEY=` is absent here. */
   values: Record<string, string>;
+  /** Values of a key declared again, which the later one overrides: masked as well. */
+  shadowed?: { name: string; value: string }[];
 }
 
 /** The entrypoint's own settings: read by us and kept from the function, so never a variable or secret of its own. */
@@ -100,6 +102,8 @@ export function readDotenv(dir: string, log: Logger): Declarations {
   const text = readOptional(path);
   if (text === undefined) return { path, found: false, keys: [], values: {} };
   const seen = new Map<string, number>();
+  const lines = new Map<string, string[]>();
+  const shadowed: { name: string; value: string }[] = [];
   let quote: string | undefined; // the quote of a multi-line value still open
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = index + 1;
@@ -121,17 +125,33 @@ export function readDotenv(dir: string, log: Logger): Declarations {
     if (MODE_SETTINGS.includes(key)) {
       throw new EntrypointError(`${path}:${line}: ${key} is a setting, not a secret: set it in sinch.json variables or the environment`, ExitCode.config);
     }
-    if (seen.has(key)) log.warn(`${path}:${line}: ${key} is declared again (first on line ${seen.get(key)}); the later value wins`);
-    else seen.set(key, line);
+    if (seen.has(key)) {
+      log.warn(`${path}:${line}: ${key} is declared again (first on line ${seen.get(key)}); the later value wins`);
+      // A reader that keeps the first value (or a loop over the lines) may print it: it is masked too.
+      for (const earlier of lines.get(key) ?? []) {
+        const value = parse(earlier)[key];
+        if (value) shadowed.push({ name: key, value });
+      }
+    } else seen.set(key, line);
+    lines.set(key, [...(lines.get(key) ?? []), raw]);
     const value = rest.trimStart();
     const open = value[0];
     if ((open === '"' || open === "'" || open === '`') && !closes(value.slice(1), open)) quote = open;
   });
   if (quote !== undefined) throw new EntrypointError(`${path}: a quoted value is never closed`, ExitCode.config);
   const parsed = parse(text);
+  // dotenv decides what is declared too, as the function's own dotenv reads the file: the line scan above (for
+  // messages with line numbers) may end a quoted value elsewhere (`"C:\data\"`) and skip the keys after it.
+  const keys = [...seen.keys()];
+  for (const key of Object.keys(parsed).filter((k) => !seen.has(k))) {
+    if (!KEY_PATTERN.test(key)) throw new EntrypointError(`${path}: a key dotenv reads there does not match [A-Z0-9_]+ (not shown)`, ExitCode.config);
+    if (OWN_SETTINGS.includes(key)) throw ownSetting(path, key);
+    if (MODE_SETTINGS.includes(key)) throw new EntrypointError(`${path}: ${key} is a setting, not a secret: set it in sinch.json variables or the environment`, ExitCode.config);
+    keys.push(key);
+  }
   const values: Record<string, string> = {};
-  for (const key of seen.keys()) if (parsed[key]) values[key] = parsed[key];
-  return { path, found: true, keys: [...seen.keys()], values };
+  for (const key of keys) if (parsed[key]) values[key] = parsed[key];
+  return { path, found: true, keys, values, shadowed: shadowed.filter((s) => s.value !== values[s.name]) };
 }
 
 /** Appends `KEY=` to .env unless the key is already declared, as `sinch secrets add` does; true if it wrote. */

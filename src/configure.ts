@@ -82,6 +82,7 @@ export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promi
   }
   // Our own settings, in any mode (set in development too, they are still a token and a signed URL): masked, and,
   // read by now, blanked in our initial environment, which the function can read (README).
+  credentials.push(...(declared.shadowed ?? []));
   if (process.env.SINCH_SECRETS_TOKEN) credentials.push({ name: 'SINCH_SECRETS_TOKEN', value: process.env.SINCH_SECRETS_TOKEN });
   if (process.env.SINCH_SECRETS_URL) credentials.push(...urlCredentials(process.env.SINCH_SECRETS_URL));
   if (OWN_SETTINGS.some((name) => process.env[name] !== undefined)) scrubInitialEnvironment(OWN_SETTINGS);

@@ -88,3 +88,21 @@ describe('the base credentials notice', () => {
     assert.doesNotMatch(redact.stderr, /PROJECT_ID/);
   });
 });
+
+describe('.env read as dotenv reads it', () => {
+  test('a quoted value ending in a backslash does not hide the keys after it (they are declared, their values masked)', async () => {
+    const dir = makeProject({ 'sinch.json': JSON.stringify({ name: 'dotenv-fn' }), '.env': 'DATA_DIR="C:\\data\\"\nSTRIPE_SECRET_KEY=\nGREETING="hi there"\n' });
+    const check = await runBin(['check', '--json'], { cwd: dir, env: { SINCH_ENVIRONMENT: 'production' } });
+    assert.equal(check.exitCode, 78, check.stderr);
+    assert.ok(JSON.parse(check.stdout).missing.includes('STRIPE_SECRET_KEY'), check.stdout);
+    const r = await runBin(printEnv('STRIPE_SECRET_KEY'), { cwd: dir, env: { SINCH_ENVIRONMENT: 'production', STRIPE_SECRET_KEY: SECRET } });
+    assert.deepEqual([r.exitCode, r.stdout], [0, '***']);
+  });
+
+  test('a key declared twice: the earlier value is masked too (a reader may keep the first)', async () => {
+    const dir = makeProject({ 'sinch.json': JSON.stringify({ name: 'dotenv-fn' }), '.env': `API_TOKEN=first-value-0123456789\nAPI_TOKEN=${SECRET}\n` });
+    const r = await runBin(['--', process.execPath, '-e', 'console.log("first-value-0123456789", process.env.API_TOKEN)'], { cwd: dir, env: { SINCH_ENVIRONMENT: 'production' } });
+    assert.deepEqual([r.exitCode, r.stdout], [0, '*** ***']);
+    assert.match(r.stderr, /API_TOKEN is declared again \(first on line 1\); the later value wins/);
+  });
+});
