@@ -17,8 +17,9 @@ const PASTE_MODE_ON = '\x1b[?2004h';
 const PASTE_MODE_OFF = '\x1b[?2004l';
 const PASTE_START = '\x1b[200~';
 const PASTE_END = '\x1b[201~';
-/** How long input must be quiet after the value ends before we give the terminal back (see the drain below). */
-const SETTLE_MS = 100;
+/** How long input must be quiet after the value ends before we give the terminal back (see the drain below): a
+ * terminal may write a long paste in parts a few hundred ms apart. */
+const SETTLE_MS = 500;
 
 /**
  * A value typed or pasted at a terminal without echoing it, so a secret never shows on screen or in scrollback.
