@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { parse } from 'dotenv';
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import type { Logger } from './log.js';
+import { jsonErrorPosition } from './json-position.js';
 import { isObject, KEY_PATTERN, VARIABLE_NAME } from './text.js';
 
 export interface Project {
@@ -167,25 +168,6 @@ export function declareInDotenv(dir: string, key: string, log: Logger): boolean 
   return true;
 }
 
-/** Line and column (1-based) of a JSON.parse failure, found by bisecting for the shortest prefix that cannot grow. */
-export function jsonErrorPosition(text: string, message: string): { line: number; column: number } {
-  const stated = / at position (\d+)/.exec(message);
-  let offset = stated ? Number(stated[1]) : text.length;
-  if (!stated && !/Unexpected end of JSON input/.test(message)) {
-    // Node 20 omits the position for some tokens; a prefix that fails only "at its end" could still be valid JSON.
-    let lo = 1;
-    let hi = text.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (failsBeforeEnd(text.slice(0, mid))) hi = mid;
-      else lo = mid + 1;
-    }
-    offset = lo - 1;
-  }
-  const before = text.slice(0, offset).split('\n');
-  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
-}
-
 /** A project file without its byte-order mark, or undefined when absent; unreadable is exit 78. */
 function readOptional(path: string): string | undefined {
   try {
@@ -193,18 +175,6 @@ function readOptional(path: string): string | undefined {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new EntrypointError(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code})`, ExitCode.config);
-  }
-}
-
-function failsBeforeEnd(prefix: string): boolean {
-  try {
-    JSON.parse(prefix);
-    return false;
-  } catch (error) {
-    const message = (error as Error).message;
-    if (/Unexpected end of JSON input/.test(message)) return false;
-    const at = / at position (\d+)/.exec(message);
-    return at ? Number(at[1]) < prefix.length : true;
   }
 }
 

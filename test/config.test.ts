@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { declareInDotenv, jsonErrorPosition, readDotenv, readSinchJson } from '../src/config.js';
+import { declareInDotenv, readDotenv, readSinchJson } from '../src/config.js';
+import { jsonErrorPosition } from '../src/json-position.js';
 import { EntrypointError } from '../src/exit-codes.js';
 import type { Logger } from '../src/log.js';
 
