@@ -63,7 +63,8 @@ function report(error: unknown, log: Logger): number {
  */
 function projectDir(dir: string, log: Logger): string {
   const found = findProjectDir(dir);
-  if (found === undefined) throw new EntrypointError(`no sinch.json in ${resolve(dir)} or any parent directory: run in the function's folder, or name it with --dir`, ExitCode.config);
+  // The directory is not named: it may be a --dir typed with a value in the wrong place.
+  if (found === undefined) throw new EntrypointError("no sinch.json in --dir (default: the current directory) or any parent directory: run in the function's folder, or name it with --dir", ExitCode.config);
   if (found !== resolve(dir)) log.notice(`using the function in ${found} (the nearest parent with a sinch.json)`);
   return found;
 }
@@ -76,7 +77,7 @@ function configureOptions(args: ConfigArgs): ConfigureOptions {
     secretsDir: args['secrets-dir'],
     allowMissing: args['allow-missing'],
     storeTimeoutMs: args['secrets-timeout'],
-    store: storeChoice(args.store),
+    store: args.store,
   };
 }
 
@@ -173,6 +174,18 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
   const redaction = args.masking ? testedRedaction(secretsToMask(resolved), args, bootLog) : undefined;
   if (!redaction) bootLog.warn("--no-masking: the function's output is not masked; every secret it prints reaches this output");
   const stats = new MaskStats();
+  /** What is said at the end, also when we give up on a reader that never reads. */
+  const finish = (): void => {
+    if (!redaction) bootLog.warn('--no-masking was on: nothing the function printed was masked');
+    const summary = stats.summary();
+    if (summary) bootLog.notice(summary, stats.toJSON());
+    if (!args['stats-file']) return;
+    try {
+      stats.writeFile(args['stats-file']);
+    } catch (error) {
+      bootLog.warn(`--stats-file: cannot write it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  };
   let log: Logger;
   const outputs = (): Outputs => {
     // In development, the first mask of each key says where the function printed it, so its log line can be fixed.
@@ -189,7 +202,7 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
     // Ours go through the child's stderr redactor, masked too, and never inside a partial secret it holds.
     log = createLogger({ write: (text) => stderr.writeMessage(text) }, logOptions(args));
     // Node does not exit while a write to a reader that never reads is pending: after a stop request we must.
-    return { stdout, stderr, log, abandon: (code) => process.exit(code) };
+    return { stdout, stderr, log, abandon: (code) => (finish(), process.exit(code)) };
   };
   const code = await supervise({
     command,
@@ -201,15 +214,6 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
     signals: takeSignals,
     onStart: (pid, log) => log.notice(...bootLine(resolved, [command, ...commandArgs], pid)),
   });
-  if (!redaction) bootLog.warn('--no-masking was on: nothing the function printed was masked');
-  const summary = stats.summary();
-  if (summary) bootLog.notice(summary, stats.toJSON());
-  if (args['stats-file']) {
-    try {
-      stats.writeFile(args['stats-file']);
-    } catch (error) {
-      bootLog.warn(`--stats-file: cannot write it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-  }
+  finish();
   return code;
 }

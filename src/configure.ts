@@ -1,4 +1,5 @@
 // The configuration model at boot: sinch.json and .env, then each key's value from the sources in their order.
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { looksLikeSetting, OWN_SETTINGS, ownSetting, readDotenv, readSinchJson } from './config.js';
 import { modeDefaults, parseEnvironment, scrubInitialEnvironment } from './environment.js';
@@ -6,8 +7,9 @@ import { EntrypointError, ExitCode } from './exit-codes.js';
 import type { Logger } from './log.js';
 import type { Secret } from './redact/needles.js';
 import { BASE_CREDENTIALS, clientsNeedingBase } from './sdk-clients.js';
+import { trimFinalNewline } from './text.js';
 import { CLI_ALIASES, envSource } from './secrets/env.js';
-import { openLocalStore, type StoreChoice } from './secrets/local-store.js';
+import { openLocalStore, storeChoice, type StoreChoice } from './secrets/local-store.js';
 import { filesSource, secretsDir } from './secrets/files.js';
 import { mapSource, resolveSecrets, storeSource, type LocalStore, type Resolved, type SecretSource } from './secrets/resolve.js';
 import { sinchConfigSource } from './secrets/sinch-config.js';
@@ -23,7 +25,7 @@ export interface ConfigureOptions {
   allowMissing: boolean;
   /** Deadline for a secret store: all platform retries together, each keychain call. */
   storeTimeoutMs: number;
-  /** The development store: --store / $SINCH_SECRETS_STORE. */
+  /** The development store: --store, else $SINCH_SECRETS_STORE (read only when a development store is opened). */
   store?: StoreChoice;
   /** False for `check`, which reports missing keys instead of failing on them. */
   enforce?: boolean;
@@ -59,7 +61,6 @@ export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promi
     ]);
     const settings = platformSettings(process.env);
     if (settings) {
-      credentials.push({ name: 'SINCH_SECRETS_TOKEN', value: settings.token }, ...urlCredentials(settings.url.href));
       const store = await fetchPlatformStore({ ...settings, deadlineMs: o.storeTimeoutMs, onWait: (message) => log.notice(message) });
       for (const part of ['variables', 'secrets'] as const) {
         for (const name of Object.keys(store[part])) if (OWN_SETTINGS.includes(name)) throw ownSetting(`the platform store's ${part}`, name);
@@ -76,15 +77,14 @@ export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promi
       get name() {
         return store?.source ?? 'keychain';
       },
-      read: async (keys) => storeSource((store ??= await openLocalStore(project.name, o.storeTimeoutMs, log, o.store))).read(keys),
+      read: async (keys) => storeSource((store ??= await openLocalStore(project.name, o.storeTimeoutMs, log, storeChoice(o.store)))).read(keys),
     };
     sources.push(sinchConfigSource(homedir(), log), local);
   }
   // Our own settings, in any mode (set in development too, they are still a token and a signed URL): masked, and,
   // read by now, blanked in our initial environment, which the function can read (README).
   credentials.push(...(declared.shadowed ?? []));
-  if (process.env.SINCH_SECRETS_TOKEN) credentials.push({ name: 'SINCH_SECRETS_TOKEN', value: process.env.SINCH_SECRETS_TOKEN });
-  if (process.env.SINCH_SECRETS_URL) credentials.push(...urlCredentials(process.env.SINCH_SECRETS_URL));
+  credentials.push(...ownCredentials(process.env));
   if (OWN_SETTINGS.some((name) => process.env[name] !== undefined)) scrubInitialEnvironment(OWN_SETTINGS);
   const secretNames = new Set([...declared.keys, ...optional, ...Object.values(CLI_ALIASES)]);
   sources.push(...variablesNamedAsSecrets(variables, variableSources, secretNames, project.path, credentials, log));
@@ -100,7 +100,7 @@ export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promi
   }
   const base = (resolved.missingOptional ?? []).filter((key) => BASE_CREDENTIALS.includes(key));
   if (base.length && o.clientsWarning !== false) log.notice(`${base.join(', ')} not found: the ${clientsNeedingBase().join(', ')} clients will be unavailable`);
-  if (resolved.missing.length) resolved.missingFix = missingFix(environment, resolved.missing[0]!, dir);
+  if (resolved.missing.length) resolved.missingFix = missingFix(environment, resolved.missing[0]!);
   if (o.enforce !== false && resolved.missing.length) {
     const message = `missing secrets: ${resolved.missing.join(', ')} (declared in ${declared.path}, found in no source): ${resolved.missingFix}`;
     if (!o.allowMissing) throw new EntrypointError(message, ExitCode.config);
@@ -162,6 +162,22 @@ export function bootLine(r: Resolved, command: string[], pid: number): [string, 
   return [text, { mode: r.environment, variables, secrets, command, pid, bootMs }];
 }
 
+/** The platform store's token (given, or in its file: best effort outside production) and its URL's credentials. */
+function ownCredentials(env: NodeJS.ProcessEnv): Secret[] {
+  const own: Secret[] = [];
+  let token = env.SINCH_SECRETS_TOKEN;
+  if (!token && env.SINCH_SECRETS_TOKEN_FILE) {
+    try {
+      token = trimFinalNewline(readFileSync(env.SINCH_SECRETS_TOKEN_FILE, 'utf8'));
+    } catch {
+      // Production has read it already (or failed with its own message); elsewhere it is not ours to need.
+    }
+  }
+  if (token) own.push({ name: 'SINCH_SECRETS_TOKEN', value: token });
+  if (env.SINCH_SECRETS_URL) own.push(...urlCredentials(env.SINCH_SECRETS_URL));
+  return own;
+}
+
 /**
  * The credential a signed URL carries in its query (X-Amz-Signature, sig, token): those values, not the expiry or
  * algorithm beside them, which are ordinary words and numbers in any log. A URL that does not parse is masked whole.
@@ -175,8 +191,9 @@ function urlCredentials(url: string): Secret[] {
 }
 
 /** How to give a missing secret in this mode, with `key` as the example, and the way to start without it. */
-function missingFix(mode: string, key: string, dir: string | undefined): string {
-  const file = `a file ${dir ?? '/run/secrets'}/${key} (--secrets-dir)`;
+function missingFix(mode: string, key: string): string {
+  // The directory is not named: a --secrets-dir may hold a value typed in the wrong place.
+  const file = `a file ${key} in --secrets-dir (default: /run/secrets)`;
   const ways = mode === 'development'
     ? `sinch-entrypoint secrets add ${key}, or set it in the environment (${key}=...), or ${file}`
     : `set it in the environment (docker run -e ${key}=..., Kubernetes env), ${file}, or the platform store`;

@@ -1,6 +1,6 @@
 // What the redactors of a run masked, by key and stream: the notice at the child's exit, --stats-file, and the
 // development hint that the function printed a secret. Key names and counts only, never a value.
-import { renameSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { RedactorWatch } from './redact/stream.js';
 
 export type StreamName = 'stdout' | 'stderr';
@@ -53,8 +53,13 @@ export class MaskStats {
   /** Writes the counts to `path` atomically (a temporary file renamed over it), so a reader never sees half. */
   writeFile(path: string): void {
     const temporary = `${path}.${process.pid}.tmp`;
-    writeFileSync(temporary, `${JSON.stringify(this.toJSON(), null, 2)}\n`, { mode: 0o644 });
-    renameSync(temporary, path);
+    try {
+      writeFileSync(temporary, `${JSON.stringify(this.toJSON(), null, 2)}\n`, { mode: 0o644 });
+      renameSync(temporary, path);
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      throw error;
+    }
   }
 }
 

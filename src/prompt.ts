@@ -1,5 +1,6 @@
 // Reads from the person at the terminal (a hidden value, a yes/no) or from a pipe, writing questions to stderr.
 import type { Readable, Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import type { ReadStream } from 'node:tty';
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import { trimFinalNewline } from './text.js';
@@ -34,6 +35,8 @@ export function readHidden(question: string, input: ReadStream, output: Writable
   return new Promise((resolve, reject) => {
     let value = '';
     let pasting = false;
+    // One decoder for the whole value: a long paste comes in several reads, which may split a character.
+    const utf8 = new StringDecoder('utf8');
     /** The start of a paste marker cut off at the end of a read. */
     let partial = '';
     let outcome: { error?: Error } | undefined;
@@ -59,7 +62,7 @@ export function readHidden(question: string, input: ReadStream, output: Writable
     };
     const onData = (data: Buffer): void => {
       if (outcome) return drain();
-      const text = partial + data.toString('utf8');
+      const text = partial + utf8.write(data);
       partial = '';
       for (let i = 0; i < text.length; i++) {
         const char = text[i]!;

@@ -60,7 +60,7 @@ describe('check in development', () => {
     const dir = makeProject({ 'sinch.json': SINCH_JSON, '.env': 'ALPHA_KEY=\nBETA_KEY=\nGIVEN=x\n' });
     const r = await runBin(['check', '--json', '--secrets-dir', dir], { cwd: dir });
     assert.equal(r.exitCode, 78);
-    assert.match(r.stderr, /error: missing secrets: ALPHA_KEY, BETA_KEY: sinch-entrypoint secrets add ALPHA_KEY, or set it in the environment \(ALPHA_KEY=\.\.\.\), or a file \S+\/ALPHA_KEY \(--secrets-dir\); or start without it: --allow-missing$/m);
+    assert.match(r.stderr, /error: missing secrets: ALPHA_KEY, BETA_KEY: sinch-entrypoint secrets add ALPHA_KEY, or set it in the environment \(ALPHA_KEY=\.\.\.\), or a file ALPHA_KEY in --secrets-dir \(default: \/run\/secrets\); or start without it: --allow-missing$/m);
     assert.deepEqual(JSON.parse(r.stdout).missing, ['ALPHA_KEY', 'BETA_KEY']);
     assert.equal(sources(r).PROJECT_ID, 'unset');
     assert.match(r.stderr, /^sinch-entrypoint: PROJECT_ID, PROJECT_ID_API_KEY, PROJECT_ID_API_SECRET not found: the Conversation, SMS, Numbers clients will be unavailable$/m);
@@ -89,7 +89,7 @@ describe('check in development', () => {
     const dir = makeProject({});
     for (const args of [['check'], ['redact'], ['--', 'true']]) {
       const r = await runBin(args, { cwd: dir });
-      assert.deepEqual([r.exitCode, r.stderr.trim()], [78, `sinch-entrypoint: error: no sinch.json in ${dir} or any parent directory: run in the function's folder, or name it with --dir`], args.join(' '));
+      assert.deepEqual([r.exitCode, r.stderr.trim()], [78, "sinch-entrypoint: error: no sinch.json in --dir (default: the current directory) or any parent directory: run in the function's folder, or name it with --dir"], args.join(' '));
     }
   });
 

@@ -106,3 +106,13 @@ describe('.env read as dotenv reads it', () => {
     assert.match(r.stderr, /API_TOKEN is declared again \(first on line 1\); the later value wins/);
   });
 });
+
+describe('SINCH_SECRETS_STORE', () => {
+  test('is read only when a development store is opened: a bad value does not stop production', async () => {
+    const dir = makeProject({ 'sinch.json': JSON.stringify({ name: 'store-fn' }), '.env': 'STRIPE_SECRET_KEY=\n' });
+    const production = await runBin(printEnv('STRIPE_SECRET_KEY'), { cwd: dir, env: { SINCH_ENVIRONMENT: 'production', SINCH_SECRETS_STORE: 'bogus', STRIPE_SECRET_KEY: SECRET } });
+    assert.deepEqual([production.exitCode, production.stdout], [0, '***']);
+    const development = await runBin(['--', 'true'], { cwd: dir, env: { SINCH_SECRETS_STORE: 'bogus' } });
+    assert.deepEqual([development.exitCode, development.stderr.trim().split('\n').at(-1)], [78, 'sinch-entrypoint: error: SINCH_SECRETS_STORE: expected auto, keychain or file']);
+  });
+});

@@ -150,8 +150,9 @@ class Redactor extends Transform implements RedactorStream {
       const making = makings.get(this.matcher);
       if (!making) this.push(line);
       else {
+        // Pushed as they are, not through output(): our lines are not the function's, for the counts or its lines.
         const own = new Matcher(making.automaton, making.masks);
-        this.output([...own.push(line), ...own.release(0)]);
+        for (const piece of [...own.push(line), ...own.release(0)]) this.push(piece);
       }
     }
     return this.waiting.length > 0 || this.matcher.heldBytes > 0;
