@@ -1,7 +1,7 @@
 // Our options: what each command takes, as yargs declares them and the quick parser reads them, and their checks.
-import { statSync } from 'node:fs';
 import type { Options } from 'yargs';
 import { EntrypointError, ExitCode } from './exit-codes.js';
+import { isDirectory } from './text.js';
 
 /** Options every command takes. */
 export interface CommonArgs {
@@ -24,8 +24,8 @@ export type SecretsArgs = CommonArgs & { key?: string; value?: string; show?: bo
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * A yargs `coerce` for a number flag (declared as a string, so that yargs' own number parsing, which reads `--x=`
- * as 0 and `0x10` as 16, never sees it) from `min` to `max`: anything else is exit 64, since a bad
+ * A yargs `coerce` for a number flag (given as typed: parse-numbers is off, since yargs' own number parsing reads
+ * `--x=` as 0 and `0x10` as 16) from `min` to `max`: anything else is exit 64, since a bad
  * --min-secret-length read as NaN or 0 would switch masking off.
  */
 export function within(flag: string, min: number, max = MAX_TIMER_MS, integer = false): (value: unknown) => number {
@@ -58,14 +58,6 @@ export function directory(dir: unknown): string {
   return dir;
 }
 
-/** Whether `path` is a directory; never throws: stat's errors (ENAMETOOLONG, ENOTDIR, ELOOP) quote the path. */
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
-  } catch {
-    return false;
-  }
-}
 
 /** A boolean flag given a value (`--quiet=yes`): yargs reads anything but `true` as false, so it is exit 64. */
 export function checkBooleans(argv: string[], table: Record<string, Options>): void {
@@ -101,6 +93,7 @@ export const REDACT_OPTIONS = {
   'raw-limit': { requiresArg: true, default: 3, coerce: whole('raw-limit', 0), describe: 'At that deadline, how many bytes of a partial secret may show raw, in all; past that, the mask' },
 } satisfies Record<string, Options>;
 
+/** The options of `run`: redact's, and the child's stop, its signals, the counts file and the escape hatch. */
 export const RUN_OPTIONS = {
   ...REDACT_OPTIONS,
   'stop-timeout': { requiresArg: true, default: 10, coerce: within('stop-timeout', 0, MAX_TIMER_MS / 1000), describe: 'Seconds the function has to stop after SIGTERM/SIGINT before SIGKILL' },
@@ -109,6 +102,7 @@ export const RUN_OPTIONS = {
   masking: { type: 'boolean', default: true, describe: "--no-masking: the function's output untouched, with a warning at start and exit (development only; exit 64 in production)" },
 } satisfies Record<string, Options>;
 
+/** The options of `check`: the configuration's, and --json. */
 export const CHECK_OPTIONS = {
   ...CONFIG_OPTIONS,
   json: { type: 'boolean', default: false, describe: 'Print the plan as JSON' },

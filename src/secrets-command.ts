@@ -3,9 +3,9 @@ import { EntrypointError, ExitCode } from './exit-codes.js';
 import type { Logger } from './log.js';
 // A type only (erased at build): the store contract lives with the sources that implement it; cli.ts passes one in.
 import type { LocalStore } from './secrets/resolve.js';
+import type { SecretsAction } from './options.js';
 import { KEY_PATTERN } from './text.js';
 
-export type SecretsAction = 'add' | 'list' | 'get' | 'delete';
 
 export interface SecretsOptions {
   key?: string;

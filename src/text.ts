@@ -1,4 +1,5 @@
-// Small name rules and string and JSON-shape helpers shared by the readers (a leaf: it imports nothing).
+// Small name rules and string, JSON-shape and path helpers shared by the readers (a leaf: it imports only node:fs).
+import { statSync } from 'node:fs';
 
 /** The Sinch CLI's rule for secret keys, in .env and on the `secrets` command line. */
 export const KEY_PATTERN = /^[A-Z0-9_]+$/;
@@ -14,4 +15,13 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 /** The text without one trailing newline, which `echo` and editors add to a value kept in a file or a pipe. */
 export function trimFinalNewline(text: string): string {
   return text.replace(/\r?\n$/, '');
+}
+
+/** Whether `path` is a directory; never throws: stat's errors (ENAMETOOLONG, ENOTDIR, ELOOP) quote the path. */
+export function isDirectory(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch {
+    return false;
+  }
 }

@@ -24,7 +24,7 @@ export function canarySecret(minBytes = 0): Secret {
  * each between other text, in one write; then the value itself a byte at a time (so split at every byte). Resolves
  * to the description of the first form that came out whole, or undefined when every one was masked. Only the value
  * goes a byte at a time: a write into a held match costs the matcher ~20 us cold, and all forms so (~600 writes)
- * took ~9 ms of every start, where the whole test has 2.
+ * took ~9 ms of every start; this way the whole test takes 3-4 ms (npm run bench:boot measures it).
  */
 export function canaryLeak(redaction: Redaction, canary: Secret, policy: NeedlePolicy, mask: string, rawLimit: number): string | undefined {
   const { needles } = needlesFor([canary], policy);

@@ -1,10 +1,10 @@
 // Mounted secret files: one file per key in a directory (Docker secrets, a Kubernetes Secret volume).
 import { isUtf8 } from 'node:buffer';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { lstat, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EntrypointError, ExitCode } from '../exit-codes.js';
-import { trimFinalNewline } from '../text.js';
+import { isDirectory, trimFinalNewline } from '../text.js';
 import type { Held, SecretSource } from './resolve.js';
 
 /** Where Docker and Compose mount secrets. */
@@ -103,13 +103,4 @@ function unreadable(path: string, error: unknown): EntrypointError {
   // The usual case in an image: secrets mounted root-owned, mode 0400, for a function that runs as `node`.
   const fix = code === 'EACCES' && process.getuid ? `: uid ${process.getuid()} (gid ${process.getgid!()}) needs read access to it (mount it owned by that uid or readable by that gid: Kubernetes fsGroup, a --secret's uid=)` : '';
   return new EntrypointError(`${path}: cannot be read (${code})${fix}`, ExitCode.config);
-}
-
-/** Whether `path` is a directory; never throws: stat's errors (ENAMETOOLONG, ENOTDIR, ELOOP) quote the path. */
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
-  } catch {
-    return false;
-  }
 }

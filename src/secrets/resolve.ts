@@ -53,7 +53,6 @@ export interface SecretSource {
   read(keys: readonly string[]): Promise<Record<string, string | Held>>;
 }
 
-/** A local, writable store of secrets (the OS keychain, or the file store when no keychain is reachable). */
 /** One stored entry of a key, named as messages show it: `keychain (service S, account A)`, `file store PATH`. */
 export interface StoredEntry {
   key: string;
