@@ -1,20 +1,19 @@
 // The composition root: parses the command line and wires config, secrets, redaction and the supervisor together.
 import { resolve } from 'node:path';
 import type { ReadStream } from 'node:tty';
+import { logOptionsIn, parseCommandLine, type CheckArgs, type CommonArgs, type ConfigArgs, type RedactArgs, type RunArgs, type SecretsAction, type SecretsArgs } from './command-line.js';
 import { deriveCommand } from './command.js';
 import { declareInDotenv, findProjectDir, readDotenv, readSinchJson } from './config.js';
 import { bootLine, childEnvironment, keptModeSettings, loadConfiguration, secretsToMask, type ConfigureOptions } from './configure.js';
-import { openLocalStore, storeChoice } from './secrets/local-store.js';
-import { logOptionsIn, parseCommandLine, type CheckArgs, type CommonArgs, type ConfigArgs, type RedactArgs, type RunArgs, type SecretsAction, type SecretsArgs } from './command-line.js';
 import { parseEnvironment } from './environment.js';
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import { createLogger, type Logger, type LoggerOptions } from './log.js';
-import { canaryLeak, canarySecret } from './redact/canary.js';
-import type { NeedlePolicy, Secret } from './redact/needles.js';
+import { hintText, MaskStats, reportAtExit, type StreamName } from './mask-stats.js';
 import { redactStdio } from './redact/pump.js';
-import { compileRedaction, createMatcher, createRedactor, type Redaction, type RedactorStream } from './redact/stream.js';
-import { MaskStats, type StreamName } from './mask-stats.js';
+import { createMatcher, createRedactor, type RedactorStream } from './redact/stream.js';
+import { compileSecrets, testedRedaction } from './redaction.js';
 import { planClients } from './sdk-clients.js';
+import { openLocalStore, storeChoice } from './secrets/local-store.js';
 import { restoreEndingSignals, takeSignals } from './signals.js';
 import { quietStdioOnFirstUse, stderrBlocking } from './stdio.js';
 import { supervise, type Outputs } from './supervise.js';
@@ -125,32 +124,6 @@ async function redactCommand(args: RedactArgs): Promise<number> {
   return ExitCode.ok;
 }
 
-/** Compiles the secrets for masking under the length flags, naming on stderr each one too short to mask. */
-function compileSecrets(secrets: Secret[], args: RedactArgs, log: Logger): Redaction {
-  const redaction = compileRedaction(secrets, needlePolicy(args));
-  // A key may come several times (the values other sources offered, a trimmed form): named once.
-  for (const name of new Set(redaction.tooShort)) log.warn(`not masking ${name}: its value is shorter than ${args['min-secret-length']} bytes (--min-secret-length)`);
-  return redaction;
-}
-
-function needlePolicy(args: RedactArgs): NeedlePolicy {
-  const minValueBytes = args['min-secret-length'];
-  return { minValueBytes, minDerivedBytes: Math.max(8, minValueBytes) };
-}
-
-/**
- * The redaction of `run`, self-tested before the function may start: a random canary compiled with the secrets must
- * come out masked in every form, whole and split at every byte; if not, exit 70 and no child, since a redactor that
- * leaks in silence is the failure nobody would see.
- */
-function testedRedaction(secrets: Secret[], args: RedactArgs, log: Logger): Redaction {
-  const canary = canarySecret(args['min-secret-length']);
-  const redaction = compileSecrets([...secrets, canary], args, log);
-  const leak = canaryLeak(redaction, canary, needlePolicy(args), args.mask, args['raw-limit']);
-  if (leak) throw new EntrypointError(`self-test failed: a test secret's ${leak} came out unmasked; not starting the function (a bug: please report it)`, ExitCode.software);
-  return redaction;
-}
-
 /** `run` (the default command): the function as our child with its configuration, both its outputs masked. */
 async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
   const stopTimeout = args['stop-timeout'];
@@ -174,23 +147,29 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
   const redaction = args.masking ? testedRedaction(secretsToMask(resolved), args, bootLog) : undefined;
   if (!redaction) bootLog.warn("--no-masking: the function's output is not masked; every secret it prints reaches this output");
   const stats = new MaskStats();
+  const hints = new Set<string>();
   /** What is said at the end, also when we give up on a reader that never reads. */
   const finish = (): void => {
+    for (const text of hints) bootLog.notice(text);
+    hints.clear();
     if (!redaction) bootLog.warn('--no-masking was on: nothing the function printed was masked');
-    const summary = stats.summary();
-    if (summary) bootLog.notice(summary, stats.toJSON());
-    if (!args['stats-file']) return;
-    try {
-      stats.writeFile(args['stats-file']);
-    } catch (error) {
-      bootLog.warn(`--stats-file: cannot write it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
+    reportAtExit(stats, bootLog, args['stats-file']);
   };
   let log: Logger;
   const outputs = (): Outputs => {
     // In development, the first mask of each key says where the function printed it, so its log line can be fixed.
+    // Said on the next turn: the mask is found inside the stderr redactor's own write, which our line goes through.
+    // One found as the output ends (no next write) is said by finish(), directly.
     const hint = resolved.environment === 'development'
-      ? (name: string, stream: string, line: number) => setImmediate(() => log.notice(`the function printed ${name} (${stream}, line ${line} of its output): masked; find and fix that log statement`))
+      ? (name: string, stream: StreamName, line: number) => {
+        const text = hintText(name, stream, line);
+        hints.add(text);
+        setImmediate(() => {
+          // Once the stderr redactor has ended (the child's output ended), finish() says it instead.
+          if (stderr.writableEnded || !hints.delete(text)) return;
+          log.notice(text);
+        });
+      }
       : undefined;
     const redactor = (stream: StreamName): RedactorStream => createRedactor(redaction ? createMatcher(redaction, args.mask) : null, { ...options, watch: stats.watch(stream, hint) });
     const [stdout, stderr] = [redactor('stdout'), redactor('stderr')];

@@ -1,6 +1,7 @@
 // What the redactors of a run masked, by key and stream: the notice at the child's exit, --stats-file, and the
 // development hint that the function printed a secret. Key names and counts only, never a value.
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import type { Logger } from './log.js';
 import type { RedactorWatch } from './redact/stream.js';
 
 export type StreamName = 'stdout' | 'stderr';
@@ -60,6 +61,23 @@ export class MaskStats {
       rmSync(temporary, { force: true });
       throw error;
     }
+  }
+}
+
+/** The development hint for the first mask of a key: where the function printed it (never the value). */
+export function hintText(name: string, stream: StreamName, line: number): string {
+  return `the function printed ${name} (${stream}, line ${line} of its output): masked; find and fix that log statement`;
+}
+
+/** The account at exit: one notice when anything was masked, and --stats-file (a failure to write it is a warning). */
+export function reportAtExit(stats: MaskStats, log: Logger, statsFile: string | undefined): void {
+  const summary = stats.summary();
+  if (summary) log.notice(summary, stats.toJSON());
+  if (!statsFile) return;
+  try {
+    stats.writeFile(statsFile);
+  } catch (error) {
+    log.warn(`--stats-file: cannot write it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
 }
 

@@ -133,6 +133,7 @@ async function drain(pipes: Readable[], ended: Promise<unknown>, to: Writable[],
   let timer: NodeJS.Timeout | undefined;
   let cap: NodeJS.Timeout | undefined;
   let read = 0;
+  let stopped = false;
   const stalled = new Promise<boolean>((done) => {
     const slowReader = (): boolean => to.some((w) => w.writableNeedDrain);
     const arm = (): void => {
@@ -144,7 +145,7 @@ async function drain(pipes: Readable[], ended: Promise<unknown>, to: Writable[],
     };
     arm();
     armCap();
-    void stop.then(() => done(true));
+    void stop.then(() => ((stopped = true), done(true)));
     for (const pipe of pipes) {
       pipe.on('data', (chunk: Buffer) => {
         read += chunk.length;
@@ -156,9 +157,10 @@ async function drain(pipes: Readable[], ended: Promise<unknown>, to: Writable[],
   clearTimeout(timer);
   clearTimeout(cap);
   if (stuck) {
-    log.warn(to.some((w) => w.writableNeedDrain)
-      ? 'the child exited and a stop was requested, but our reader is not taking its output; dropping the rest'
-      : 'the child exited but a process it left behind holds its output open; no longer reading it');
+    const slow = to.some((w) => w.writableNeedDrain);
+    log.warn(slow && stopped ? 'the child exited and a stop was requested, but our reader is not taking its output; dropping the rest'
+      : slow ? 'the child exited and a process it left behind keeps writing faster than our reader takes it; no longer reading it'
+        : 'the child exited but a process it left behind holds its output open; no longer reading it');
     for (const pipe of pipes) pipe.destroy();
   }
 }

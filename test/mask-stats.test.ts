@@ -72,4 +72,12 @@ describe('where the function printed a secret (development)', () => {
     ]);
     assert.doesNotMatch(go([], 'production').stderr, /the function printed/);
   });
+
+  it('also when the first mask is the end of the output (a child killed mid-secret)', () => {
+    const code = "process.stdout.write('token: ' + process.env.STRIPE_SECRET_KEY.slice(0, 16)); process.kill(process.pid, 'SIGKILL')";
+    const r = go(['--hold-ms', '10000'], 'development', code);
+    assert.equal(r.status, 137, r.stderr);
+    assert.equal(r.stdout, 'token: ***');
+    assert.match(r.stderr, /the function printed STRIPE_SECRET_KEY \(stdout, line 1 of its output\)/);
+  });
 });
