@@ -8,27 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { compile } from '../../src/redact/automaton.js';
-import { Matcher } from '../../src/redact/matcher.js';
-import { needlesFor, type Needle, type Secret } from '../../src/redact/needles.js';
+import { needlesFor, type Secret } from '../../src/redact/needles.js';
 import { reference } from './reference.js';
+import { MASK, streamed } from './streamed.js';
 
-const MASK = Buffer.from('***');
-
-/** Feeds `input` to a fresh matcher in the given chunks and releases at the end, as the stream does. */
-function redactNeedles(needles: Needle[], input: Buffer, cuts: number[] = []): Buffer {
-  const matcher = new Matcher(compile(needles), needles.map(() => MASK));
-  const out: Buffer[] = [];
-  let from = 0;
-  for (const cut of [...cuts, input.length]) {
-    out.push(...matcher.push(input.subarray(from, cut)));
-    from = cut;
-  }
-  out.push(...matcher.release(3));
-  return Buffer.concat(out);
-}
-
-const redact = (secrets: Secret[], input: Buffer): Buffer => redactNeedles(needlesFor(secrets).needles, input);
+const redact = (secrets: Secret[], input: Buffer): Buffer => streamed(needlesFor(secrets).needles, input);
 
 /** Runs `code` in a child Node with `env` added, and returns its stdout as bytes. */
 function node(code: string, env: Record<string, string>): Buffer {
@@ -97,7 +81,7 @@ describe('forms property', () => {
           fc.pre(needles.length > 0);
           const input = Buffer.concat(parts.map((p) => (typeof p === 'number' ? needles[p % needles.length]!.bytes : Buffer.from(p))));
           const cuts = [...new Set(cutSeeds.map((c) => c % (input.length + 1)))].sort((a, b) => a - b);
-          const got = redactNeedles(needles, input, cuts);
+          const got = streamed(needles, input, cuts);
           assert.deepEqual(got, reference(input, needles, MASK));
           for (const { bytes } of needles) assert.equal(got.indexOf(bytes), -1, 'a needle survived');
         },

@@ -6,21 +6,7 @@ import { compile } from '../../src/redact/automaton.js';
 import { Matcher } from '../../src/redact/matcher.js';
 import { needlesFor, type Needle } from '../../src/redact/needles.js';
 import { reference } from './reference.js';
-
-const MASK = Buffer.from('***');
-
-/** Feeds `input` to a fresh matcher in the given chunks and releases at the end, as the stream does. */
-function redact(needles: Needle[], input: Buffer, cuts: number[], rawLimit = 3): Buffer {
-  const matcher = new Matcher(compile(needles), needles.map(() => MASK));
-  const out: Buffer[] = [];
-  let from = 0;
-  for (const cut of [...cuts, input.length]) {
-    out.push(...matcher.push(input.subarray(from, cut)));
-    from = cut;
-  }
-  out.push(...matcher.release(rawLimit));
-  return Buffer.concat(out);
-}
+import { MASK, streamed } from './streamed.js';
 
 const everyByte = (input: Buffer) => Array.from({ length: input.length }, (_, i) => i);
 const raw = (values: string[]): Needle[] => values.map((v) => ({ bytes: Buffer.from(v), name: 'K' }));
@@ -45,7 +31,7 @@ describe('matcher', () => {
     for (const c of table) {
       it(`${c.name} (${mode})`, () => {
         const input = Buffer.from(c.input, 'latin1');
-        const got = redact(raw(c.needles), input, mode === 'one write' ? [] : everyByte(input));
+        const got = streamed(raw(c.needles), input, mode === 'one write' ? [] : everyByte(input));
         assert.equal(got.toString('latin1'), c.want);
       });
     }
@@ -206,7 +192,7 @@ describe('matcher property', () => {
           // Input: filler text interleaved with needles (raw and encoded) picked by index.
           const input = Buffer.concat(parts.map((p) => (typeof p === 'number' ? needles[p % needles.length]!.bytes : Buffer.from(p))));
           const cuts = [...new Set(cutSeeds.map((c) => c % (input.length + 1)))].sort((a, b) => a - b);
-          const got = redact(needles, input, cuts);
+          const got = streamed(needles, input, cuts);
           assert.deepEqual(got, reference(input, needles, MASK));
           for (const { bytes } of needles) assert.equal(got.indexOf(bytes), -1, 'a needle survived');
         },
