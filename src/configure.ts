@@ -54,6 +54,7 @@ export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promi
   // Set, they may differ from the key they stand in for, and the child inherits them: mask them as well.
   const credentials: Secret[] = Object.values(CLI_ALIASES).filter((name) => process.env[name]).map((name) => ({ name, value: process.env[name]! }));
   if (dir) sources.push(filesSource(dir));
+  let storeToken: string | undefined;
   if (environment === 'production') {
     const [{ platformSettings }, { fetchPlatformStore }] = await Promise.all([
       import('./secrets/platform-contract.js'),
@@ -61,6 +62,7 @@ export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promi
     ]);
     const settings = platformSettings(process.env);
     if (settings) {
+      storeToken = settings.token;
       const store = await fetchPlatformStore({ ...settings, deadlineMs: o.storeTimeoutMs, onWait: (message) => log.notice(message) });
       for (const part of ['variables', 'secrets'] as const) {
         for (const name of Object.keys(store[part])) if (OWN_SETTINGS.includes(name)) throw ownSetting(`the platform store's ${part}`, name);
@@ -84,7 +86,7 @@ export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promi
   // Our own settings, in any mode (set in development too, they are still a token and a signed URL): masked, and,
   // read by now, blanked in our initial environment, which the function can read (README).
   credentials.push(...(declared.shadowed ?? []));
-  credentials.push(...ownCredentials(process.env));
+  credentials.push(...ownCredentials(process.env, storeToken));
   if (OWN_SETTINGS.some((name) => process.env[name] !== undefined)) scrubInitialEnvironment(OWN_SETTINGS);
   const secretNames = new Set([...declared.keys, ...optional, ...Object.values(CLI_ALIASES)]);
   sources.push(...variablesNamedAsSecrets(variables, variableSources, secretNames, project.path, credentials, log));
@@ -162,15 +164,18 @@ export function bootLine(r: Resolved, command: string[], pid: number): [string, 
   return [text, { mode: r.environment, variables, secrets, command, pid, bootMs }];
 }
 
-/** The platform store's token (given, or in its file: best effort outside production) and its URL's credentials. */
-function ownCredentials(env: NodeJS.ProcessEnv): Secret[] {
+/**
+ * The platform store's token (`read` by the production boot; else given, or in its file, read best effort) and its
+ * URL's credentials.
+ */
+function ownCredentials(env: NodeJS.ProcessEnv, read: string | undefined): Secret[] {
   const own: Secret[] = [];
-  let token = env.SINCH_SECRETS_TOKEN;
+  let token = read ?? env.SINCH_SECRETS_TOKEN;
   if (!token && env.SINCH_SECRETS_TOKEN_FILE) {
     try {
       token = trimFinalNewline(readFileSync(env.SINCH_SECRETS_TOKEN_FILE, 'utf8'));
     } catch {
-      // Production has read it already (or failed with its own message); elsewhere it is not ours to need.
+      // Not ours to need outside production: a file we cannot read holds nothing we must mask.
     }
   }
   if (token) own.push({ name: 'SINCH_SECRETS_TOKEN', value: token });
