@@ -84,5 +84,13 @@ describe('our initial environment, which /proc/<our pid>/environ shows to the fu
     const { code } = await started.exit;
     assert.equal(code, 0, started.stderr());
     assert.equal(started.stdout(), 'SINCH_SECRETS_TOKEN= SINCH_SECRETS_URL=\n*** ***\n');
+    // The token in its file: read (best effort) and masked too.
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, `${TOKEN}\n`);
+    const filed = start(['--', process.execPath, '-e', `console.log(require('fs').readFileSync(${JSON.stringify(tokenFile)}, 'utf8').trim())`], {
+      dir, env: { SINCH_ENVIRONMENT: 'development', API_KEY: STORE_SECRET, SINCH_SECRETS_TOKEN_FILE: tokenFile },
+    });
+    assert.equal((await filed.exit).code, 0, filed.stderr());
+    assert.equal(filed.stdout(), '***\n');
   });
 });
