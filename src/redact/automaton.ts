@@ -1,7 +1,7 @@
 // Compiles needles once into an Aho–Corasick byte automaton and a sampled 4-gram prefilter, shared by all streams.
 import { byteOrder, type Needle } from './needles.js';
 import { splitLong, type Keys, type Tails } from './tails.js';
-import { splitView } from './view-needles.js';
+import { LINE_BREAKS, splitView } from './view-needles.js';
 
 /**
  * Immutable tables. States are numbered breadth-first and the children of a state are consecutive ids, so the
@@ -38,6 +38,8 @@ export interface Automaton {
   readonly gramShift: number;
   /** The whitespace-blind automaton (view.ts), on the needles view-needles.ts gives it; null when none. */
   readonly view: Automaton | null;
+  /** The bytes the view's automaton skips (1 in the table): see view-needles.ts. Unused by the exact one. */
+  readonly skip: Uint8Array;
 }
 
 // Dense rows cost `classes` ints each and are filled at start-up, so only the shallow states that the automaton
@@ -47,11 +49,11 @@ const DENSE_CELLS = 1 << 20;
 
 /** Builds the exact automaton and its view for `needles` (no two alike). */
 export function compile(needles: readonly Needle[]): Automaton {
-  const { exact, view } = splitView(needles);
+  const { exact, view, skip } = splitView(needles);
   const names: string[] = [];
   const nameIndex = new Map<string, number>();
   const automaton = compileKeys(splitLong(exact), names, nameIndex);
-  return view.length === 0 ? automaton : { ...automaton, view: compileKeys(splitLong(view), names, nameIndex) };
+  return view.length === 0 ? automaton : { ...automaton, view: { ...compileKeys(splitLong(view), names, nameIndex), skip } };
 }
 
 function nameIndexOf(name: string, names: string[], nameIndex: Map<string, number>): number {
@@ -89,7 +91,7 @@ function compileKeys(split: Keys, names: string[], nameIndex: Map<string, number
   const tails = { tails: split.tails.map((t) => t.bytes), tailName, groupStart: split.groupStart };
   return {
     byteClass, classes, denseStates, dense, firstChild, classOf, fail, depth, matchLength, matchName, prefixName,
-    group, tails, names, shortest, longest, grams, gramShift, view: null,
+    group, tails, names, shortest, longest, grams, gramShift, view: null, skip: LINE_BREAKS,
   };
 }
 

@@ -1,8 +1,7 @@
-// The whitespace-blind view: the stream with ASCII whitespace skipped, matched against the view's needles.
+// The whitespace-blind view: the stream with line breaks (or all ASCII whitespace) skipped, matched against the view's needles.
 import { mayHold, type Automaton } from './automaton.js';
 import { Trackers } from './tails.js';
 import { endianness } from 'node:os';
-import { WHITESPACE } from './view-needles.js';
 
 // The filter hashes windows read little-endian; an Int32Array reads in the machine's order.
 const WORDS_LITTLE_ENDIAN = endianness() === 'LE';
@@ -14,8 +13,9 @@ const MAX_WS = 64;
 const SHALLOW = 3;
 
 /**
- * Runs its automaton over the non-whitespace bytes of the stream, so that a needle matches whatever whitespace a
- * wrapper or a terminal put inside it; a match covers the original bytes from its first to its last, whitespace
+ * Runs its automaton over the stream's bytes but those it skips (`automaton.skip`, "whitespace" below: line breaks,
+ * or all ASCII whitespace; view-needles.ts says when), so that a needle matches whatever of it a wrapper or a
+ * terminal put inside it; a match covers the original bytes from its first to its last, whitespace
  * included. Matches and held positions are absolute stream offsets, as the matcher's; the bytes the automaton read
  * are numbered, and a map of the live window only (where each run of them begins) turns a number into an offset.
  */
@@ -39,8 +39,14 @@ export class View {
   private end = 0;
   /** Matches found by the last push, flat (start, end, name index), in order of their end. */
   readonly found: number[] = [];
+  /** The skipped bytes, and a bound under which they all lie (a word with no byte below it holds none of them). */
+  private readonly skip: Uint8Array;
+  private readonly below: number;
 
   constructor(private readonly automaton: Automaton) {
+    this.skip = automaton.skip;
+    // 0x21 above space, 0x0e above CR; each times 0x01010101, for the word test in probeWords.
+    this.below = (automaton.skip[0x20] === 1 ? 0x21 : 0x0e) * 0x01010101;
     this.trackers = new Trackers(automaton.tails, (length, name) => this.found.push(Math.max(this.offset(this.k - length), this.floor), this.end, name));
   }
 
@@ -89,36 +95,37 @@ export class View {
   /** Reads `chunk`, which starts at stream offset `base`, adding its matches to `found`. */
   push(chunk: Buffer, base: number): void {
     const { byteClass, dense, classes, denseStates, firstChild, classOf, fail, matchLength, matchName, depth, group, grams, longest } = this.automaton;
-    const { runIndex, runOffset, trackers } = this;
+    const { runIndex, runOffset, trackers, skip } = this;
     const len = chunk.length;
     const carry = this.run;
     const words = WORDS_LITTLE_ENDIAN && this.automaton.shortest >= 7 && (chunk.byteOffset & 3) === 0 ? new Int32Array(chunk.buffer, chunk.byteOffset, len >> 2) : null;
-    let s = this.state;
-    let k = this.k;
+    // The hot loop keeps its counters in locals (the fields are written back at the end, and `end` and `k` before
+    // the trackers run, whose reports read them).
+    let { state: s, k, last, run, word, spaces } = this;
     let i = 0;
-    /** Stream offset of the last probe's hit (the chunk's end for the tail): the automaton runs at least past it. */
-    let lastHit = base + len;
+    /** Stream offset of the last probe's hit (the chunk's end for none; its start before a probe): the automaton runs at least past it. */
+    let lastHit = base;
     outer: while (i < len) {
       if (s === 0 && trackers.count === 0) {
         // As the matcher's prefilter, on the bytes without whitespace: from a hit, back over the bytes an
         // occurrence through it may start with; no hit: the last bytes, which may start one that runs on.
         const hit = grams === null ? i : words === null ? this.probeBytes(chunk, i) : this.probeWords(chunk, words, i);
         lastHit = base + (hit >= 0 ? hit : len);
-        const from = behind(chunk, hit >= 0 ? hit : len, i, hit >= 0 ? longest - 4 : longest - 1);
+        const from = behind(chunk, skip, hit >= 0 ? hit : len, i, hit >= 0 ? longest - 4 : longest - 1);
         if (from > i) {
           i = from;
-          this.run = runBefore(chunk, i, carry);
+          run = runBefore(chunk, skip, i, carry);
         }
       }
       for (; i < len; i++) {
         const b = chunk[i]!;
-        if (WHITESPACE[b] === 1) {
-          if (this.run > 0) {
-            this.word = this.run;
-            this.run = 0;
+        if (skip[b] === 1) {
+          if (run > 0) {
+            word = run;
+            run = 0;
           }
           if (s === 0 && trackers.count === 0) continue;
-          if (++this.spaces > MAX_WS) {
+          if (++spaces > MAX_WS) {
             s = 0;
             trackers.clear();
             this.floor = Math.max(this.floor, base + i + 1);
@@ -128,28 +135,33 @@ export class View {
           // Whitespace does not move the automaton: a needle that just ended here and goes no further would hold
           // the line's end, so the state falls back to the longest start of a needle that may still go on.
           while (s !== 0 && firstChild[s] === firstChild[s + 1] && group[s]! < 0) s = fail[s]!;
+          this.end = last;
+          this.k = k;
           trackers.settle();
           // A partial match within a short word (or of a few bytes) is a log word's end, not a wrapped secret: the
           // bytes before this whitespace go out now (a line is not held for its last word), and a match
           // continuing after it is masked from here.
           const d = Math.max(depth[s]!, trackers.deepest);
-          if (this.word < WRAP && (d <= SHALLOW || d <= this.word)) this.floor = Math.max(this.floor, base + i + 1);
+          if (word < WRAP && (d <= SHALLOW || d <= word)) this.floor = Math.max(this.floor, base + i + 1);
           if (s === 0 && trackers.count === 0) {
             i++;
             continue outer;
           }
           continue;
         }
-        this.spaces = 0;
-        if (this.run < WRAP) this.run++;
-        if (base + i !== this.last) {
+        spaces = 0;
+        if (run < WRAP) run++;
+        if (base + i !== last) {
           runIndex.push(k);
           runOffset.push(base + i);
         }
-        this.last = base + i + 1;
-        this.end = base + i + 1;
-        this.k = ++k;
-        if (trackers.count !== 0) trackers.step(b);
+        last = base + i + 1;
+        k++;
+        if (trackers.count !== 0) {
+          this.end = last;
+          this.k = k;
+          trackers.step(b);
+        }
         // The matcher's transition, inlined as there.
         const c = byteClass[b]!;
         if (s < denseStates) s = dense[s * classes + c]!;
@@ -171,7 +183,7 @@ export class View {
           }
         }
         const length = matchLength[s]!;
-        if (length !== 0) this.found.push(Math.max(this.offset(k - length), this.floor), base + i + 1, matchName[s]!);
+        if (length !== 0) this.found.push(Math.max(this.offset(k - length), this.floor), last, matchName[s]!);
         const g = group[s]!;
         if (g >= 0) trackers.begin(g);
         if (s === 0 && trackers.count === 0) {
@@ -181,18 +193,25 @@ export class View {
         // Whitespace does not bring the automaton back to the root, and most characters begin some base64 needle:
         // past the hit, a shallow start that began after it goes back to the prefilter, from its first byte (an
         // occurrence from there contains a later window; its start is past the hit, so this always progresses).
-        if (depth[s]! <= SHALLOW && trackers.count === 0) {
-          const start = this.offset(k - depth[s]!);
+        // The start is at most `last - d` (less when whitespace lies within it): only then is it looked up.
+        const d = depth[s]!;
+        if (d !== 0 && d <= SHALLOW && trackers.count === 0 && last - d > lastHit) {
+          const start = run >= d ? last - d : this.offset(k - d);
           if (start > lastHit && start >= base) {
             s = 0;
             i = start - base;
-            this.run = runBefore(chunk, i, carry);
+            run = runBefore(chunk, skip, i, carry);
             continue outer;
           }
         }
       }
     }
     this.state = s;
+    this.k = k;
+    this.last = this.end = last;
+    this.run = run;
+    this.word = word;
+    this.spaces = spaces;
     this.pos = base + len;
     this.trim();
   }
@@ -204,9 +223,10 @@ export class View {
    */
   private probeBytes(chunk: Buffer, origin: number): number {
     const { grams, gramShift, shortest } = this.automaton;
+    const skip = this.skip;
     for (let q = origin; q < chunk.length; ) {
-      const first = nonSpace(chunk, q);
-      const window = windowAt(chunk, first);
+      const first = nonSpace(chunk, skip, q);
+      const window = windowAt(chunk, skip, first);
       if (window === undefined) return -1;
       if (mayHold(grams!, gramShift, window)) return first;
       q = Math.max(q + shortest - 3, first + 1);
@@ -215,21 +235,22 @@ export class View {
   }
 
   /**
-   * The same on aligned words (pitch rounded down to whole words): a word with no byte below 0x21 (one test: no
+   * The same on aligned words (pitch rounded down to whole words): a word with no byte below `below` (one test: no
    * whitespace in it) is its own window, one load as the matcher's probes; a word with one is read by bytes.
    */
   private probeWords(chunk: Buffer, words: Int32Array, origin: number): number {
     const { grams, gramShift, shortest } = this.automaton;
+    const { skip, below } = this;
     const pitch = (shortest - 3) >> 2;
     for (let w = (origin + 3) >> 2; w < words.length; ) {
       const x = words[w]!;
-      if (((x - 0x21212121) & ~x & 0x80808080) === 0) {
+      if (((x - below) & ~x & 0x80808080) === 0) {
         if (mayHold(grams!, gramShift, x)) return w << 2;
         w += pitch;
         continue;
       }
-      const first = nonSpace(chunk, w << 2);
-      const window = windowAt(chunk, first);
+      const first = nonSpace(chunk, skip, w << 2);
+      const window = windowAt(chunk, skip, first);
       if (window === undefined) return -1;
       if (mayHold(grams!, gramShift, window)) return first;
       w = Math.max(w + pitch, (first + 4) >> 2);
@@ -239,18 +260,18 @@ export class View {
 }
 
 /** The first offset at or after `at` that is not whitespace. */
-function nonSpace(chunk: Buffer, at: number): number {
-  while (at < chunk.length && WHITESPACE[chunk[at]!] === 1) at++;
+function nonSpace(chunk: Buffer, skip: Uint8Array, at: number): number {
+  while (at < chunk.length && skip[chunk[at]!] === 1) at++;
   return at;
 }
 
 /** The first 4 non-whitespace bytes from `at` as a little-endian window, or undefined when the chunk ends first. */
-function windowAt(chunk: Buffer, at: number): number | undefined {
+function windowAt(chunk: Buffer, skip: Uint8Array, at: number): number | undefined {
   let window = 0;
   let n = 0;
   for (; n < 4 && at < chunk.length; at++) {
     const b = chunk[at]!;
-    if (WHITESPACE[b] === 0) {
+    if (skip[b] === 0) {
       window = (window >>> 8) | (b << 24);
       n++;
     }
@@ -259,15 +280,17 @@ function windowAt(chunk: Buffer, at: number): number | undefined {
 }
 
 /** The offset `count` non-whitespace bytes before `at` (not before `lowest`). */
-function behind(chunk: Buffer, at: number, lowest: number, count: number): number {
+function behind(chunk: Buffer, skip: Uint8Array, at: number, lowest: number, count: number): number {
+  // `count` bytes back reach `lowest` whatever they are (the common case: the prefilter's next probe after a byte).
+  if (at - lowest <= count) return lowest;
   let j = at;
-  for (let n = 0; j > lowest && n < count; ) if (WHITESPACE[chunk[--j]!] === 0) n++;
+  for (let n = 0; j > lowest && n < count; ) if (skip[chunk[--j]!] === 0) n++;
   return j;
 }
 
 /** How many non-whitespace bytes (up to WRAP) come just before `at`; `carry` is that count at the chunk's start. */
-function runBefore(chunk: Buffer, at: number, carry: number): number {
+function runBefore(chunk: Buffer, skip: Uint8Array, at: number, carry: number): number {
   let n = 0;
-  while (n < at && n < WRAP && WHITESPACE[chunk[at - 1 - n]!] === 0) n++;
+  while (n < at && n < WRAP && skip[chunk[at - 1 - n]!] === 0) n++;
   return n === at ? Math.min(WRAP, n + carry) : n;
 }

@@ -3,7 +3,11 @@
 import type { Needle } from '../../src/redact/needles.js';
 
 const isSpace = (b: number): boolean => b === 0x20 || b === 0x09 || b === 0x0d || b === 0x0a;
-/** The view's rules: needles of at least 16 bytes without whitespace; whitespace runs up to 64; words of 40. */
+const isLineBreak = (b: number): boolean => b === 0x0d || b === 0x0a;
+/**
+ * The view's rules: needles of at least 16 bytes without whitespace; it skips line breaks, or all whitespace when
+ * some needle of 16 bytes or more without its whitespace holds whitespace; skipped runs up to 64; words of 40.
+ */
 const VIEW_MIN = 16;
 const MAX_WS = 64;
 const WRAP = 40;
@@ -45,7 +49,7 @@ export function reference(input: Buffer, needles: readonly Needle[], mask: Buffe
 }
 
 /**
- * The view: with whitespace taken out (and runs of more than MAX_WS splitting the input), each occurrence of a
+ * The view: with skipped bytes taken out (and runs of more than MAX_WS splitting the input), each occurrence of a
  * view needle covers its original bytes, whitespace included, from the last floor on: a floor is set after a
  * whitespace byte that follows a word shorter than WRAP when the longest start of a view needle that ends there and
  * may go on is at most SHALLOW bytes or lies within that word. Returns where the view's held bytes begin at the end
@@ -53,11 +57,14 @@ export function reference(input: Buffer, needles: readonly Needle[], mask: Buffe
  */
 function viewCover(input: Buffer, needles: readonly Needle[], covered: Uint8Array): number {
   const view = new Set<string>();
+  let skipsBlanks = false;
   for (const { bytes } of needles) {
     const text = bytes.toString('latin1');
     const stripped = text.replace(/[ \t\r\n]/g, '');
     if (stripped.length >= VIEW_MIN) view.add(stripped);
+    if (stripped.length >= VIEW_MIN && stripped !== text) skipsBlanks = true;
   }
+  const skipped = skipsBlanks ? isSpace : isLineBreak;
   const n = input.length;
   if (view.size === 0) return n;
   const viewNeedles = [...view];
@@ -82,7 +89,7 @@ function viewCover(input: Buffer, needles: readonly Needle[], covered: Uint8Arra
   };
   for (let i = 0; i < n; i++) {
     const b = input[i]!;
-    if (isSpace(b)) {
+    if (skipped(b)) {
       if (run > 0) word = run;
       run = 0;
       if (++spaces > MAX_WS) {

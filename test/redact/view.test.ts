@@ -115,6 +115,26 @@ describe('view: multi-line secrets rejoined by other whitespace', () => {
   });
 });
 
+describe('view: which whitespace is skipped', () => {
+  // A wrapped line of 50 bytes: the secret's base64 starts 30 bytes into it (a start in a shorter word is let out).
+  const wrapped = (secret: string, separator: string) => 'A'.repeat(30) + base64Cores(secret)[0]!.replace(/(.{20})/, `$1${separator}`);
+  for (const [mode, cuts] of Object.entries(modes)) {
+    it(`line breaks always; spaces and tabs only when some secret holds whitespace (${mode})`, () => {
+      const alone = needlesFor([{ name: 'K', value: SECRET }]).needles;
+      const withPem = needlesFor([{ name: 'K', value: SECRET }, { name: 'KEY', value: PEM }]).needles;
+      for (const [separator, needles, masked] of [
+        ['\n', alone, true], ['\r\n', alone, true], [' ', alone, false], ['\t', alone, false],
+        [' ', withPem, true], ['\t', withPem, true], ['\n', withPem, true],
+      ] as const) {
+        const input = Buffer.from(`auth: ${wrapped(SECRET, separator)} done\n`);
+        const got = streamed(needles, input, cuts(input)).toString();
+        assert.equal(got, masked ? `auth: ${'A'.repeat(30)}*** done\n` : input.toString(), JSON.stringify(separator));
+        assert.equal(got, reference(input, needles, MASK).toString());
+      }
+    });
+  }
+});
+
 describe('view property', () => {
   it('equals the whole-buffer reference with whitespace anywhere in needles, whatever the chunking', () => {
     const value = fc.oneof(
