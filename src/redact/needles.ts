@@ -1,5 +1,5 @@
 // What to mask: every secret value and the encodings in which a program may print it, as byte strings.
-import { base64Cores, encodings, hexForms, wipeScratch } from './encodings.js';
+import { base64Cores, encodings, hexForms, LARGE, utf8Bytes, wipeScratch } from './encodings.js';
 
 /** A secret as the redactor sees it: a key name (for `{name}` in the mask) and its value. */
 export interface Secret {
@@ -52,11 +52,12 @@ export function needlesFor(secrets: readonly Secret[], policy: NeedlePolicy = de
     }
     addValue(nameOf, name, value, minValueBytes, minDerivedBytes);
     // A one-line PEM key or JSON file with `\n` escapes, which the function turns into line breaks itself: the naive
-    // `replace(/\\n/g, "\n")`, and every escape JSON.parse would undo but \uXXXX.
-    if (/\\[nrt]/.test(value)) {
+    // `replace(/\\n/g, "\n")`, and every escape JSON.parse would undo but \uXXXX. (Not in a file of more than LARGE
+    // characters: keys and service accounts that travel so are a few KiB, and each form of a large one costs its size.)
+    if (value.length <= LARGE && /\\[nrt]/.test(value)) {
       const lf = value.replace(/\\n/g, '\n');
       const all = value.replace(/\\[nrt"\\/bf]/g, (e) => UNESCAPE[e]!);
-      for (const unescaped of new Set([lf, all])) if (unescaped !== value) addValue(nameOf, name, unescaped, minDerivedBytes, minDerivedBytes);
+      for (const unescaped of new Set([lf, all])) if (unescaped !== value) addUnescaped(nameOf, name, unescaped, minDerivedBytes);
     }
     // A secret file that is not UTF-8: the child's environment holds it decoded lossily, the file the bytes.
     if (bytes !== undefined && !bytes.equals(Buffer.from(value, 'utf8'))) {
@@ -65,12 +66,16 @@ export function needlesFor(secrets: readonly Secret[], policy: NeedlePolicy = de
     }
   }
   wipeScratch();
-  const keys = [...nameOf.keys()];
-  const all = Buffer.from(keys.join(''), 'latin1');
-  const needles: Needle[] = new Array(keys.length);
-  for (let i = 0, at = 0; i < keys.length; i++) {
-    const key = keys[i]!;
-    needles[i] = { bytes: all.subarray(at, (at += key.length)), name: nameOf.get(key)! };
+  // One buffer for all, each key written into it (joining them first would cost another copy of them all).
+  let total = 0;
+  for (const key of nameOf.keys()) total += key.length;
+  const all = Buffer.allocUnsafe(total);
+  const needles: Needle[] = [];
+  let at = 0;
+  for (const [key, name] of nameOf) {
+    const start = at;
+    at += all.write(key, at, 'latin1');
+    needles.push({ bytes: all.subarray(start, at), name });
   }
   return { needles, tooShort };
 }
@@ -79,16 +84,36 @@ const UNESCAPE: Readonly<Record<string, string>> = {
   '\\n': '\n', '\\r': '\r', '\\t': '\t', '\\"': '"', '\\\\': '\\', '\\/': '/', '\\b': '\b', '\\f': '\f',
 };
 
-/** Adds `value` and its forms; a multi-line value also whole with `\n` and `\r\n`, and each line on its own. */
+/**
+ * Adds `value` and its forms; a multi-line value also whole with `\n` and `\r\n`, and each line on its own. A file of
+ * more than LARGE characters keeps its line endings (the redactor's view matches it across any whitespace) and its
+ * lines get no forms of their own: each whole form of it is megabytes.
+ */
 function addValue(nameOf: Map<string, string>, name: string, value: string, min: number, minDerived: number): void {
   if (!value.includes('\n')) return addForms(nameOf, name, value, min, minDerived, true);
+  const large = value.length > LARGE;
   const lines = value.split(/\r?\n/);
-  const wholes = [lines.join('\n'), lines.join('\r\n')];
+  const wholes = large ? [value] : [lines.join('\n'), lines.join('\r\n')];
   if (!wholes.includes(value)) wholes.push(value);
   // The other line ending is what a terminal or another platform makes of the printed value: a URL or a JWT of it
   // is made from the value as the function has it.
   for (const whole of wholes) addForms(nameOf, name, whole, min, minDerived, whole === value);
-  for (const line of lines) addForms(nameOf, name, line, minDerived, minDerived, false);
+  for (const line of lines) {
+    if (large) add(nameOf, name, utf8Bytes(line), minDerived);
+    else addForms(nameOf, name, line, minDerived, minDerived, false);
+  }
+}
+
+/**
+ * Adds what a function prints of a value it unescaped itself: the text, with either line ending, each line, and its
+ * base64. Not its JSON (that is the value again, masked already) nor its URL forms: each costs the text's size again,
+ * and most values with `\n` in them are files (a PEM key, a service account).
+ */
+function addUnescaped(nameOf: Map<string, string>, name: string, text: string, min: number): void {
+  const lines = text.split(/\r?\n/);
+  for (const whole of new Set([text, lines.join('\n'), lines.join('\r\n')])) add(nameOf, name, utf8Bytes(whole), min);
+  for (const core of base64Cores(text)) add(nameOf, name, core, min);
+  for (const line of lines) add(nameOf, name, utf8Bytes(line), min);
 }
 
 /**
@@ -96,12 +121,10 @@ function addValue(nameOf: Map<string, string>, name: string, value: string, min:
  * a `whole` text (the value as the function has it, not a line of it) also gets the forms of a URL and a JWT.
  */
 function addForms(nameOf: Map<string, string>, name: string, text: string, min: number, minDerived: number, whole: boolean): void {
-  // Every form of an ASCII text is ASCII, so its own latin1 string.
-  const ascii = /^[\x00-\x7f]*$/.test(text);
-  const latin1 = (form: string): string => (ascii ? form : Buffer.from(form, 'utf8').toString('latin1'));
-  add(nameOf, name, latin1(text), min);
+  add(nameOf, name, utf8Bytes(text), min);
+  // The forms come as byte strings already.
   const forms = encodings(text, whole);
-  for (let i = 0; i < forms.length; i++) add(nameOf, name, latin1(forms[i]!), minDerived);
+  for (let i = 0; i < forms.length; i++) add(nameOf, name, forms[i]!, minDerived);
 }
 
 /** The first secret to have some bytes (`key`, a char per byte) as a needle keeps them. */

@@ -22,13 +22,13 @@ const states = (needles: Needle[]): number => {
   return automaton.fail.length + (automaton.view?.fail.length ?? 0);
 };
 
-// A secret file of 580 KB of non-ASCII text (250,000 characters): its forms are ~9 MB of needles.
+// A secret file of 580 KB of non-ASCII text (250,000 characters): its forms are ~6 MB of needles.
 const big = Array.from({ length: 250_000 }, (_, i) => 'é€ü'[i % 3]).join('');
 
 describe('long needles', () => {
-  it('a 580 KB non-ASCII value makes at most PREFIX states per needle (was one per byte: ~9 million)', () => {
+  it('a 580 KB non-ASCII value makes at most PREFIX states per needle (was one per byte: millions)', () => {
     const { needles } = needlesFor([{ name: 'BIG', value: big }]);
-    assert.ok(needles.reduce((n, x) => n + x.bytes.length, 0) > 9_000_000);
+    assert.ok(needles.reduce((n, x) => n + x.bytes.length, 0) > 5_000_000);
     assert.ok(states(needles) <= needles.length * PREFIX + 2, `${states(needles)} states for ${needles.length} needles`);
   });
 
