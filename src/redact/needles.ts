@@ -1,4 +1,5 @@
 // What to mask: every secret value and the encodings in which a program may print it, as byte strings.
+import { Distinct } from './distinct.js';
 import { base64Cores, encodings, hexForms, LARGE, utf8Bytes, wipeScratch } from './encodings.js';
 
 /** A secret as the redactor sees it: a key name (for `{name}` in the mask) and its value. */
@@ -34,9 +35,9 @@ export interface NeedleSet {
 
 /** Computes every needle for `secrets`: raw bytes, JSON, URL, shell and base64 forms, and the lines of multi-line values. */
 export function needlesFor(secrets: readonly Secret[], policy: NeedlePolicy = defaultNeedlePolicy): NeedleSet {
-  // This runs once per process start, cold. A needle is a latin1 string (a char per byte) until the end, when all
-  // become one Buffer: a Buffer per form costs more than the form.
-  const nameOf = new Map<string, string>();
+  // This runs once per process start, cold. A needle is made as a latin1 string (a char per byte), then written into
+  // buffers shared by many (distinct.ts): a Buffer per form costs more than the form.
+  const found = new Distinct();
   const tooShort: string[] = [];
   const { minValueBytes, minDerivedBytes } = policy;
   for (let i = 0; i < secrets.length; i++) {
@@ -50,33 +51,23 @@ export function needlesFor(secrets: readonly Secret[], policy: NeedlePolicy = de
       if (value.length > 0) tooShort.push(name);
       continue;
     }
-    addValue(nameOf, name, value, minValueBytes, minDerivedBytes);
+    addValue(found, name, value, minValueBytes, minDerivedBytes);
     // A one-line PEM key or JSON file with `\n` escapes, which the function turns into line breaks itself: the naive
     // `replace(/\\n/g, "\n")`, and every escape JSON.parse would undo but \uXXXX. (Not in a file of more than LARGE
     // characters: keys and service accounts that travel so are a few KiB, and each form of a large one costs its size.)
     if (value.length <= LARGE && /\\[nrt]/.test(value)) {
       const lf = value.replace(/\\n/g, '\n');
       const all = value.replace(/\\[nrt"\\/bf]/g, (e) => UNESCAPE[e]!);
-      for (const unescaped of new Set([lf, all])) if (unescaped !== value) addUnescaped(nameOf, name, unescaped, minDerivedBytes);
+      for (const unescaped of new Set([lf, all])) if (unescaped !== value) addUnescaped(found, name, unescaped, minDerivedBytes);
     }
     // A secret file that is not UTF-8: the child's environment holds it decoded lossily, the file the bytes.
     if (bytes !== undefined && !bytes.equals(Buffer.from(value, 'utf8'))) {
-      add(nameOf, name, bytes.toString('latin1'), minValueBytes);
-      for (const form of [...base64Cores(bytes), ...hexForms(bytes)]) add(nameOf, name, form, minDerivedBytes);
+      add(found, name, bytes.toString('latin1'), minValueBytes);
+      for (const form of [...base64Cores(bytes), ...hexForms(bytes)]) add(found, name, form, minDerivedBytes);
     }
   }
   wipeScratch();
-  // One buffer for all, each key written into it (joining them first would cost another copy of them all).
-  let total = 0;
-  for (const key of nameOf.keys()) total += key.length;
-  const all = Buffer.allocUnsafe(total);
-  const needles: Needle[] = [];
-  let at = 0;
-  for (const [key, name] of nameOf) {
-    const start = at;
-    at += all.write(key, at, 'latin1');
-    needles.push({ bytes: all.subarray(start, at), name });
-  }
+  const needles = found.needles;
   return { needles, tooShort };
 }
 
@@ -89,18 +80,18 @@ const UNESCAPE: Readonly<Record<string, string>> = {
  * more than LARGE characters keeps its line endings (the redactor's view matches it across any whitespace) and its
  * lines get no forms of their own: each whole form of it is megabytes.
  */
-function addValue(nameOf: Map<string, string>, name: string, value: string, min: number, minDerived: number): void {
-  if (!value.includes('\n')) return addForms(nameOf, name, value, min, minDerived, true);
+function addValue(found: Distinct, name: string, value: string, min: number, minDerived: number): void {
+  if (!value.includes('\n')) return addForms(found, name, value, min, minDerived, true);
   const large = value.length > LARGE;
   const lines = value.split(/\r?\n/);
   const wholes = large ? [value] : [lines.join('\n'), lines.join('\r\n')];
   if (!wholes.includes(value)) wholes.push(value);
   // The other line ending is what a terminal or another platform makes of the printed value: a URL or a JWT of it
   // is made from the value as the function has it.
-  for (const whole of wholes) addForms(nameOf, name, whole, min, minDerived, whole === value);
+  for (const whole of wholes) addForms(found, name, whole, min, minDerived, whole === value);
   for (const line of lines) {
-    if (large) add(nameOf, name, utf8Bytes(line), minDerived);
-    else addForms(nameOf, name, line, minDerived, minDerived, false);
+    if (large) add(found, name, utf8Bytes(line), minDerived);
+    else addForms(found, name, line, minDerived, minDerived, false);
   }
 }
 
@@ -109,27 +100,27 @@ function addValue(nameOf: Map<string, string>, name: string, value: string, min:
  * base64. Not its JSON (that is the value again, masked already) nor its URL forms: each costs the text's size again,
  * and most values with `\n` in them are files (a PEM key, a service account).
  */
-function addUnescaped(nameOf: Map<string, string>, name: string, text: string, min: number): void {
+function addUnescaped(found: Distinct, name: string, text: string, min: number): void {
   const lines = text.split(/\r?\n/);
-  for (const whole of new Set([text, lines.join('\n'), lines.join('\r\n')])) add(nameOf, name, utf8Bytes(whole), min);
-  for (const core of base64Cores(text)) add(nameOf, name, core, min);
-  for (const line of lines) add(nameOf, name, utf8Bytes(line), min);
+  for (const whole of new Set([text, lines.join('\n'), lines.join('\r\n')])) add(found, name, utf8Bytes(whole), min);
+  for (const core of base64Cores(text)) add(found, name, core, min);
+  for (const line of lines) add(found, name, utf8Bytes(line), min);
 }
 
 /**
  * Adds `text` (if of at least `min` bytes) and its encodings (if of at least `minDerived`) as needles of `name`;
  * a `whole` text (the value as the function has it, not a line of it) also gets the forms of a URL and a JWT.
  */
-function addForms(nameOf: Map<string, string>, name: string, text: string, min: number, minDerived: number, whole: boolean): void {
-  add(nameOf, name, utf8Bytes(text), min);
+function addForms(found: Distinct, name: string, text: string, min: number, minDerived: number, whole: boolean): void {
+  add(found, name, utf8Bytes(text), min);
   // The forms come as byte strings already.
   const forms = encodings(text, whole);
-  for (let i = 0; i < forms.length; i++) add(nameOf, name, forms[i]!, minDerived);
+  for (let i = 0; i < forms.length; i++) add(found, name, forms[i]!, minDerived);
 }
 
 /** The first secret to have some bytes (`key`, a char per byte) as a needle keeps them. */
-function add(nameOf: Map<string, string>, name: string, key: string, min: number): void {
-  if (key.length >= min && !nameOf.has(key)) nameOf.set(key, name);
+function add(found: Distinct, name: string, key: string, min: number): void {
+  if (key.length >= min) found.add(name, key);
 }
 
 /** The needles in byte order, and how many bytes each shares with the one before. */

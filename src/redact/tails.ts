@@ -6,7 +6,7 @@ import type { Needle } from './needles.js';
  * forms, so whole needles would take ~800 MB; their first 64 bytes already tell them apart from log text, and a
  * needle whose first 64 bytes were found is followed through the rest as it arrives (kept once, as bytes).
  */
-export const PREFIX = 32;
+export const PREFIX = 64;
 
 /** What the automaton is built from: the short needles and the distinct prefixes of the long ones. */
 export interface Keys {
