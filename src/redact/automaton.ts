@@ -19,9 +19,10 @@ export interface Automaton {
   /** Class of the byte that leads into each state. */
   readonly classOf: Uint16Array;
   readonly fail: Int32Array;
-  readonly depth: Int32Array;
+  /** Depth of each state (at most PREFIX: a byte each). */
+  readonly depth: Uint8Array;
   /** Length of the longest needle ending in this state (0: none) and the index of its secret name. */
-  readonly matchLength: Int32Array;
+  readonly matchLength: Uint8Array;
   readonly matchName: Int32Array;
   /** Index of the name of a needle this state is a prefix of, for masks of held bytes. */
   readonly prefixName: Int32Array;
@@ -112,11 +113,11 @@ function buildTrie(needles: readonly Needle[], nameOf: Int32Array, longest: numb
   levels[1] = 1;
   for (let d = 1, states = 0; d <= longest; d++) levels[d + 1] = levels[d]! + (states += change[d]!);
   const n = levels[longest + 1]!;
-  const depth = new Int32Array(n);
+  const depth = new Uint8Array(n);
   for (let d = 1; d <= longest; d++) depth.fill(d, levels[d], levels[d + 1]);
   const trie = {
     levels, depth, byteClass: new Uint16Array(256), classes: 1, parentOf: new Int32Array(n), firstChild: new Int32Array(n + 1),
-    classOf: new Uint16Array(n), prefixName: new Int32Array(n), matchLength: new Int32Array(n), matchName: new Int32Array(n).fill(-1),
+    classOf: new Uint16Array(n), prefixName: new Int32Array(n), matchLength: new Uint8Array(n), matchName: new Int32Array(n).fill(-1),
     group: new Int32Array(n).fill(-1),
   };
   trie.classes = addStates(trie, needles, order, shared, nameOf, grams, gramShift, complete, keyGroup);
