@@ -42,7 +42,7 @@ function peak(bin: string, args: string[], input: string): { mb: number; out: Bu
   return { mb: Number(readFileSync(time, 'utf8').trim().split('\n').pop()) / 1024, out };
 }
 
-const row = (cells: (string | number)[]): void => console.log(cells.map((c, i) => String(c).padStart(i === 0 ? 26 : 12)).join(''));
+const row = (cells: (string | number)[]): void => console.log(cells.map((c, i) => String(c).padStart(i === 0 ? 26 : i === 4 ? 22 : 12)).join(''));
 console.log('Peak RSS (MB, max of 3 runs) with 1 MiB of secret values, each a mounted secret file; input: each value once, raw');
 row(['case', 'side', 'redact', 'run', 'masked']);
 for (const c of cases) {

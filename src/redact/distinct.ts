@@ -1,21 +1,26 @@
 // The needles of needlesFor as they are found: each distinct byte string once, written into shared buffers.
 import type { Needle } from './needles.js';
 
-/** Bytes of the first shared buffer and of the largest (each is 4 times the last); a needle of more than a quarter of the largest gets one of its own. */
+/** Bytes of the first shared buffer and of the largest (each 4 times the last); a needle of more than a quarter of it gets its own. */
 const FIRST_SLAB = 16 << 10;
 const SLAB = 1 << 20;
 /** Needles longer than this are told apart by their length and first bytes, then compared whole. */
 const KEYED = 64;
+const EMPTY = Buffer.alloc(0);
 
 /**
- * Collects needles, dropping repeats. A needle comes as a byte string (a char per byte) and is written into a buffer
- * at once, so that the string dies young: keeping them all as the keys of a Map until the end held a second copy
- * of every needle (20 MB for 1,000 secrets of 1 KiB) in the heap at the peak.
+ * Collects needles, dropping repeats. A needle comes as a byte string (a char per byte); a long one is written into
+ * a buffer at once, so that the string dies young: keeping them all as the keys of a Map until the end held a second
+ * copy of every needle (20 MB for 1,000 secrets of 1 KiB) in the heap at the peak.
  */
 export class Distinct {
-  readonly needles: Needle[] = [];
-  /** Short needles by their bytes; long ones by length and first bytes, to their indexes in `needles`. */
+  private readonly needles: Needle[] = [];
+  /**
+   * Short needles by their bytes (kept anyway, so written all at once at the end, in the order of `shortAt`); long
+   * ones by length and first bytes, to their indexes in `needles`.
+   */
   private readonly short = new Set<string>();
+  private readonly shortAt: number[] = [];
   private readonly long = new Map<string, number[]>();
   private slab = Buffer.alloc(0);
   private used = 0;
@@ -25,7 +30,8 @@ export class Distinct {
     if (key.length <= KEYED) {
       if (this.short.has(key)) return;
       this.short.add(key);
-      this.needles.push({ bytes: this.write(key), name });
+      this.shortAt.push(this.needles.length);
+      this.needles.push({ bytes: EMPTY, name });
       return;
     }
     const bytes = this.write(key);
@@ -39,6 +45,16 @@ export class Distinct {
     if (same) same.push(this.needles.length);
     else this.long.set(id, [this.needles.length]);
     this.needles.push({ bytes, name });
+  }
+
+  /** The needles, in the order they came. */
+  take(): Needle[] {
+    // One native write for all the short ones: a write per needle cost a third of needlesFor for 1,000 secrets.
+    const all = Buffer.from([...this.short].join(''), 'latin1');
+    let at = 0;
+    let k = 0;
+    for (const key of this.short) this.needles[this.shortAt[k++]!]!.bytes = all.subarray(at, (at += key.length));
+    return this.needles;
   }
 
   private write(key: string): Buffer {

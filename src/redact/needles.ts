@@ -67,7 +67,7 @@ export function needlesFor(secrets: readonly Secret[], policy: NeedlePolicy = de
     }
   }
   wipeScratch();
-  const needles = found.needles;
+  const needles = found.take();
   return { needles, tooShort };
 }
 

@@ -2,9 +2,10 @@
 import type { Needle } from './needles.js';
 
 /**
- * Bytes of a needle that become automaton states. A trie state costs ~40 bytes and a 1 MB value has ~20 MB of
- * forms, so whole needles would take ~800 MB; their first 64 bytes already tell them apart from log text, and a
- * needle whose first 64 bytes were found is followed through the rest as it arrives (kept once, as bytes).
+ * Bytes of a needle that become automaton states (at most 255: a state's depth is a byte). A trie state costs ~30
+ * bytes and a 1 MB value has ~10 MB of forms, so whole needles would take ~300 MB; their first 64 bytes already
+ * tell them apart from log text, and a needle whose first 64 bytes were found is followed through the rest as it
+ * arrives (kept once, as bytes).
  */
 export const PREFIX = 64;
 

@@ -15,7 +15,9 @@ describe('distinct needles', () => {
     for (const key of keys) found.add('B', key);
     const twins = lengths.filter((n) => n > 64).map((n, i) => `${String.fromCharCode(65 + i).repeat(n - 1)}!`);
     for (const key of twins) found.add('C', key);
-    assert.deepEqual(found.needles.map((n) => n.bytes.toString('latin1')), [...keys, ...twins]);
-    assert.deepEqual([...new Set(found.needles.map((n) => n.name))], ['A', 'C']);
+    const needles = found.take();
+    assert.deepEqual(needles.map((n) => n.bytes.toString('latin1')), [...keys, ...twins]);
+    assert.deepEqual([...new Set(needles.map((n) => n.name))], ['A', 'C']);
+
   });
 });
