@@ -1,7 +1,7 @@
 // The needles of needlesFor as they are found: each distinct byte string once, written into shared buffers.
 import type { Needle } from './needles.js';
 
-/** Bytes of the first shared buffer and of the largest (each 4 times the last); a needle of more than a quarter of it gets its own. */
+/** Bytes of the first shared buffer and of the largest (each 4 times the last); a quarter of it or more: its own. */
 const FIRST_SLAB = 16 << 10;
 const SLAB = 1 << 20;
 /** Needles longer than this are told apart by their length and first bytes, then compared whole. */

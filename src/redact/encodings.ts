@@ -24,7 +24,7 @@ export function encodings(value: string, whole: boolean): string[] {
   return forms;
 }
 
-/** The longest value, in UTF-8 bytes, that gets the forms of a URL and a JWT (past encodeURIComponent's and URLSearchParams'). */
+/** The longest value, in UTF-8 bytes, that gets all the forms of a URL and a JWT. */
 const SHORT_MAX = 512;
 
 /** Characters past which a value is a file (a keystore, a certificate bundle): fewer forms, see encodings. */
@@ -250,8 +250,12 @@ function room(bytes: number): Buffer {
   return escapeScratch;
 }
 
-/** Zeroes the buffers kept between calls. Tidiness, not protection (the needles hold the same bytes). */
+/**
+ * Zeroes and lets go the buffers kept between calls (megabytes, for a large value). Tidiness, not protection: the
+ * needles hold the same bytes.
+ */
 export function wipeScratch(): void {
   scratch.fill(0);
   escapeScratch.fill(0);
+  scratch = escapeScratch = Buffer.alloc(0);
 }

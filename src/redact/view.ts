@@ -1,4 +1,4 @@
-// The whitespace-blind view: the stream with line breaks (or all ASCII whitespace) skipped, matched against the view's needles.
+// The whitespace-blind view: the stream with line breaks (or all ASCII whitespace) skipped, matched against its needles.
 import { mayHold, type Automaton } from './automaton.js';
 import { Trackers } from './tails.js';
 import { endianness } from 'node:os';
@@ -103,7 +103,7 @@ export class View {
     // the trackers run, whose reports read them).
     let { state: s, k, last, run, word, spaces } = this;
     let i = 0;
-    /** Stream offset of the last probe's hit (the chunk's end for none; its start before a probe): the automaton runs at least past it. */
+    /** Stream offset of the last probe's hit (the chunk's end for none, its start before any): the automaton runs past it. */
     let lastHit = base;
     outer: while (i < len) {
       if (s === 0 && trackers.count === 0) {
