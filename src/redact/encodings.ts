@@ -3,7 +3,7 @@
 /**
  * The forms a program may print `value` in, besides the value itself (duplicates included: the caller dedupes), as
  * byte strings (a char per byte of their UTF-8). A `whole` value (not one line of a multi-line one) of at most 512
- * bytes also gets the forms of a URL or a JWT; a value of more than LARGE characters (a file) only its JSON,
+ * bytes also gets all the forms of a URL and those of a JWT; a value of more than LARGE characters (a file) only its JSON,
  * shell and base64 forms.
  */
 export function encodings(value: string, whole: boolean): string[] {
@@ -36,7 +36,7 @@ export function utf8Bytes(text: string): string {
 }
 
 /** The distinct JSON string bodies of `value` written by JavaScript, .NET, Python and Go, as byte strings. */
-function jsonForms(value: string): string[] {
+export function jsonForms(value: string): string[] {
   const forms = new Set([
     // JSON.stringify; also Python's ensure_ascii=False.
     utf8Bytes(JSON.stringify(value).slice(1, -1)),

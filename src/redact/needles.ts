@@ -1,6 +1,6 @@
 // What to mask: every secret value and the encodings in which a program may print it, as byte strings.
 import { Distinct } from './distinct.js';
-import { base64Cores, encodings, hexForms, LARGE, utf8Bytes, wipeScratch } from './encodings.js';
+import { base64Cores, encodings, hexForms, jsonForms, LARGE, utf8Bytes, wipeScratch } from './encodings.js';
 
 /** A secret as the redactor sees it: a key name (for `{name}` in the mask) and its value. */
 export interface Secret {
@@ -96,15 +96,18 @@ function addValue(found: Distinct, name: string, value: string, min: number, min
 }
 
 /**
- * Adds what a function prints of a value it unescaped itself: the text, with either line ending, each line, and its
- * base64. Not its JSON (that is the value again, masked already) nor its URL forms: each costs the text's size again,
- * and most values with `\n` in them are files (a PEM key, a service account).
+ * Adds what a function prints of a value it unescaped itself: the text, with either line ending, and its JSON and
+ * base64 forms; each line, and its JSON forms (.NET writes a PEM line's `+` as `\u002B`). Not its URL forms: a URL
+ * carries no PEM key nor service account, which is what a value with `\n` escapes is, and each form costs its size.
  */
 function addUnescaped(found: Distinct, name: string, text: string, min: number): void {
   const lines = text.split(/\r?\n/);
   for (const whole of new Set([text, lines.join('\n'), lines.join('\r\n')])) add(found, name, utf8Bytes(whole), min);
-  for (const core of base64Cores(text)) add(found, name, core, min);
-  for (const line of lines) add(found, name, utf8Bytes(line), min);
+  for (const form of [...jsonForms(text), ...base64Cores(text)]) add(found, name, form, min);
+  for (const line of lines) {
+    add(found, name, utf8Bytes(line), min);
+    for (const form of jsonForms(line)) add(found, name, form, min);
+  }
 }
 
 /**

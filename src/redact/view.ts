@@ -1,6 +1,7 @@
 // The whitespace-blind view: the stream with line breaks (or all ASCII whitespace) skipped, matched against its needles.
 import { mayHold, type Automaton } from './automaton.js';
 import { Trackers } from './tails.js';
+import { WHITESPACE } from './view-needles.js';
 import { endianness } from 'node:os';
 
 // The filter hashes windows read little-endian; an Int32Array reads in the machine's order.
@@ -30,7 +31,7 @@ export class View {
   private last = -1;
   /** No match starts before this: a log word's end let out the bytes before it (see push). */
   private floor = 0;
-  /** Non-whitespace bytes just read (up to WRAP), the length of the last such run, and whitespace just read. */
+  /** Bytes read since the last ASCII whitespace (up to WRAP), the length of the last such word, skipped bytes just read. */
   private run = 0;
   private word = 0;
   private spaces = 0;
@@ -99,8 +100,8 @@ export class View {
     const len = chunk.length;
     const carry = this.run;
     const words = WORDS_LITTLE_ENDIAN && this.automaton.shortest >= 7 && (chunk.byteOffset & 3) === 0 ? new Int32Array(chunk.buffer, chunk.byteOffset, len >> 2) : null;
-    // The hot loop keeps its counters in locals (the fields are written back at the end, and `end` and `k` before
-    // the trackers run, whose reports read them).
+    // The hot loop keeps its counters in locals (written back at the end, and `end` and `k` before a tracker's step,
+    // whose report reads them).
     let { state: s, k, last, run, word, spaces } = this;
     let i = 0;
     /** Stream offset of the last probe's hit (the chunk's end for none, its start before any): the automaton runs past it. */
@@ -114,7 +115,7 @@ export class View {
         const from = behind(chunk, skip, hit >= 0 ? hit : len, i, hit >= 0 ? longest - 4 : longest - 1);
         if (from > i) {
           i = from;
-          run = runBefore(chunk, skip, i, carry);
+          run = runBefore(chunk, i, carry);
         }
       }
       for (; i < len; i++) {
@@ -135,8 +136,6 @@ export class View {
           // Whitespace does not move the automaton: a needle that just ended here and goes no further would hold
           // the line's end, so the state falls back to the longest start of a needle that may still go on.
           while (s !== 0 && firstChild[s] === firstChild[s + 1] && group[s]! < 0) s = fail[s]!;
-          this.end = last;
-          this.k = k;
           trackers.settle();
           // A partial match within a short word (or of a few bytes) is a log word's end, not a wrapped secret: the
           // bytes before this whitespace go out now (a line is not held for its last word), and a match
@@ -150,7 +149,12 @@ export class View {
           continue;
         }
         spaces = 0;
-        if (run < WRAP) run++;
+        // A word is a run of bytes without ASCII whitespace, skipped or not: in line-break mode a space or tab is read
+        // like any byte, and ends a word as a line break does (the floor rule counts in words, as for log lines).
+        if (WHITESPACE[b] === 1) {
+          if (run > 0) word = run;
+          run = 0;
+        } else if (run < WRAP) run++;
         if (base + i !== last) {
           runIndex.push(k);
           runOffset.push(base + i);
@@ -195,12 +199,12 @@ export class View {
         // occurrence from there contains a later window; its start is past the hit, so this always progresses).
         // The start is at most `last - d` (less when whitespace lies within it): only then is it looked up.
         const d = depth[s]!;
-        if (d !== 0 && d <= SHALLOW && trackers.count === 0 && last - d > lastHit) {
+        if (d <= SHALLOW && trackers.count === 0 && last - d > lastHit) {
           const start = run >= d ? last - d : this.offset(k - d);
           if (start > lastHit && start >= base) {
             s = 0;
             i = start - base;
-            run = runBefore(chunk, skip, i, carry);
+            run = runBefore(chunk, i, carry);
             continue outer;
           }
         }
@@ -289,8 +293,8 @@ function behind(chunk: Buffer, skip: Uint8Array, at: number, lowest: number, cou
 }
 
 /** How many non-whitespace bytes (up to WRAP) come just before `at`; `carry` is that count at the chunk's start. */
-function runBefore(chunk: Buffer, skip: Uint8Array, at: number, carry: number): number {
+function runBefore(chunk: Buffer, at: number, carry: number): number {
   let n = 0;
-  while (n < at && n < WRAP && skip[chunk[at - 1 - n]!] === 0) n++;
+  while (n < at && n < WRAP && WHITESPACE[chunk[at - 1 - n]!] === 0) n++;
   return n === at ? Math.min(WRAP, n + carry) : n;
 }

@@ -13,7 +13,7 @@ describe('distinct needles', () => {
     for (const key of keys) found.add('A', key);
     // The same bytes again (from another secret) and strings that share a long key's length and first bytes.
     for (const key of keys) found.add('B', key);
-    const twins = lengths.filter((n) => n > 64).map((n, i) => `${String.fromCharCode(65 + i).repeat(n - 1)}!`);
+    const twins = lengths.flatMap((n, i) => (n > 64 ? [`${String.fromCharCode(65 + i).repeat(n - 1)}!`] : []));
     for (const key of twins) found.add('C', key);
     const needles = found.take();
     assert.deepEqual(needles.map((n) => n.bytes.toString('latin1')), [...keys, ...twins]);

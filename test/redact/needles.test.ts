@@ -127,6 +127,16 @@ describe('needles', () => {
   });
 });
 
+describe('values the function unescapes itself', () => {
+  it("are masked in .NET's JSON too, whole and line by line (a PEM line's + as \\u002B)", () => {
+    const lines = ['-----BEGIN PRIVATE KEY-----', 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC+/xyz+abc', 'k3Jd+Q8u2Lp0aZ/7Vb+Xn1Wq', '-----END PRIVATE KEY-----'];
+    const value = lines.join('\\n'); // kept on one line with literal \n, as in an environment variable
+    const unescaped = lines.join('\n');
+    const out = redact([{ name: 'KEY', value }], `whole "${dotnetJsonEscape(unescaped)}" line "${dotnetJsonEscape(lines[1]!)}"`);
+    assert.equal(out, 'whole "***" line "***"');
+  });
+});
+
 describe('the forms of large values (memory: 1 MiB of secret values in all, under 128 MB peak, bench:memory)', () => {
   const bytesOf = (value: string) => needlesFor([{ name: 'F', value }]).needles.reduce((n, x) => n + x.bytes.length, 0);
   it('a file of more than 65,536 characters keeps its raw, JSON and base64 forms: 16x its size, not 28x', () => {

@@ -106,7 +106,11 @@ function viewCover(input: Buffer, needles: readonly Needle[], covered: Uint8Arra
       }
     } else {
       spaces = 0;
-      run++;
+      // A word ends at any whitespace, skipped or not (a space in line-break mode).
+      if (isSpace(b)) {
+        if (run > 0) word = run;
+        run = 0;
+      } else run++;
       const c = String.fromCharCode(b);
       partials = partials.filter(([v, m]) => m < v.length && v[m] === c).map(([v, m]) => [v, m + 1]);
       for (const v of viewNeedles) if (v[0] === c) partials.push([v, 1]);

@@ -113,6 +113,16 @@ describe('view: multi-line secrets rejoined by other whitespace', () => {
     assert.equal(Buffer.concat(matcher.push(Buffer.from('\n'))).toString(), 'sk\n');
     assert.equal(matcher.heldBytes, 0);
   });
+
+  it('nor a long line for the letters of its last word, where only line breaks are skipped', () => {
+    const { needles } = needlesFor([{ name: 'K', value: SECRET }]);
+    const matcher = new Matcher(compile(needles), [MASK]);
+    // A log line of 60 bytes whose last word begins like the secret: its line break lets it out.
+    const line = `${'x'.repeat(50)} done; ask`;
+    assert.equal(Buffer.concat(matcher.push(Buffer.from(line))).toString(), line.slice(0, -2));
+    assert.equal(Buffer.concat(matcher.push(Buffer.from('\n'))).toString(), 'sk\n');
+    assert.equal(matcher.heldBytes, 0);
+  });
 });
 
 describe('view: which whitespace is skipped', () => {
