@@ -1,16 +1,8 @@
 // How to mask: a pure streaming byte matcher (bytes in, safe output out) with no streams and no timers.
 import type { Automaton } from './automaton.js';
-import { Exact } from './exact.js';
-import { View } from './view.js';
-
-interface Span {
-  start: number;
-  end: number;
-  name: number;
-}
+import { Layers, type Span } from './layer.js';
 
 const EMPTY = Buffer.alloc(0);
-const NONE: number[] = [];
 
 /**
  * Masks every byte covered by any occurrence of any needle, merging overlapping or adjacent occurrences into one
@@ -36,14 +28,38 @@ export class Matcher {
   /** Start of the partial secret a release last put under the mask. */
   private maskedStart = -1;
 
-  /** The two passes (exact.ts, view.ts): their matches are merged in order of their end. */
-  private readonly exact: Exact;
-  private readonly view: View | null;
+  /** The compiled needles: the constructor's, and what `learn` added (layer.ts). */
+  private readonly layers: Layers;
 
   /** `masks[i]` is the text output for a span of the secret named `automaton.names[i]`. */
-  constructor(automaton: Automaton, private readonly masks: readonly Buffer[]) {
-    this.exact = new Exact(automaton);
-    this.view = automaton.view === null ? null : new View(automaton.view);
+  constructor(automaton: Automaton, masks: readonly Buffer[]) {
+    this.layers = new Layers(automaton, masks);
+  }
+
+  /**
+   * Masks the needles of `automaton` too, from the first byte not yet output on: the bytes held now are read by
+   * them as well, so one of their secrets among them, or begun in them, is masked. `automaton` must hold the needles
+   * of every earlier `learn` too (they are dropped), not those of the constructor's (they stay).
+   */
+  learn(automaton: Automaton, masks: readonly Buffer[]): void {
+    const found = this.layers.learn(automaton, masks, this.held.subarray(this.held.length - this.heldBytes), this.emitted);
+    // Its matches in the held bytes end anywhere among those already pending: take them all again, by their end.
+    const spans = [...this.pending, ...found].sort((a, b) => a.end - b.end);
+    this.pending = [];
+    for (const span of spans) this.match(span);
+  }
+
+  /** The key name of a mask buffer in the output, or undefined for the input's bytes. */
+  nameOf(piece: Buffer): string | undefined {
+    return this.layers.nameOf(piece);
+  }
+
+  /** A matcher of its own with the same needles, at the start of a stream (for our own lines). */
+  fresh(): Matcher {
+    const { first, newest } = this.layers;
+    const matcher = new Matcher(first.automaton, first.masks);
+    if (newest) matcher.learn(newest.automaton, newest.masks);
+    return matcher;
   }
 
   /** Bytes held back because they may begin a secret. */
@@ -54,40 +70,11 @@ export class Matcher {
   /** Consumes `chunk` and returns what can be output now: zero-copy slices of input and shared mask buffers. */
   push(chunk: Buffer): Buffer[] {
     const base = this.pos;
-    this.exact.push(chunk, base);
-    this.view?.push(chunk, base);
-    this.merge();
+    for (const span of this.layers.push(chunk, base)) this.match(span);
     this.pos = base + chunk.length;
-    this.settle(this.liveStart(), chunk, base);
+    this.settle(this.layers.safe, chunk, base);
     this.keep(chunk, base);
     return this.take();
-  }
-
-  /** Records the matches of both passes of this push, in order of their end (as `match` takes them). */
-  private merge(): void {
-    const a = this.exact.found;
-    const b = this.view?.found ?? NONE;
-    let i = 0;
-    let j = 0;
-    while (i < a.length || j < b.length) {
-      const fromA = j >= b.length || (i < a.length && a[i + 1]! <= b[j + 1]!);
-      const found = fromA ? a : b;
-      const at = fromA ? i : j;
-      this.match(found[at]!, found[at + 1]!, found[at + 2]!);
-      if (fromA) i += 3;
-      else j += 3;
-    }
-    a.length = b.length = 0;
-  }
-
-  /** The first offset a match may still start at: where the deepest partial match of either pass begins. */
-  private liveStart(): number {
-    return this.view === null ? this.exact.safe : Math.min(this.exact.safe, this.view.safe);
-  }
-
-  /** Name index of the secret that the partial match beginning at liveStart() belongs to. */
-  private liveName(): number {
-    return this.view !== null && this.view.safe < this.exact.safe ? this.view.name : this.exact.name;
   }
 
   /**
@@ -101,7 +88,7 @@ export class Matcher {
     // The partial secret the held bytes belong to may have begun before them: bytes of it that earlier releases
     // let out raw count against the limit (else a writer pausing every few bytes would leak it all), and one whose
     // first byte went out under a mask stays under it. Bytes before `start` (which never decreases) are no concern.
-    const start = this.liveStart();
+    const start = this.layers.safe;
     const released = this.released;
     while (released.length > 0 && released[1]! <= start) released.splice(0, 2);
     let rawBefore = 0;
@@ -116,7 +103,7 @@ export class Matcher {
     const underMask = (start < this.emitted && !startWasRaw) || start === this.maskedStart;
     if (held + rawBefore > rawLimit || (underMask && !isBlank(this.held, this.held.length - held))) {
       this.maskedStart = start;
-      if (this.maskEnd !== this.emitted) this.out.push(this.masks[this.pending[0]?.name ?? this.liveName()]!);
+      if (this.maskEnd !== this.emitted) this.out.push(this.pending[0]?.mask ?? this.layers.heldMask);
       this.pending = [];
       this.maskEnd = this.emitted = this.pos;
     } else {
@@ -129,7 +116,9 @@ export class Matcher {
   }
 
   /** Records an occurrence [start, end); occurrences arrive in order of their end. */
-  private match(start: number, end: number, name: number): void {
+  private match(span: Span): void {
+    let { start, mask } = span;
+    const { end } = span;
     // After a fail-closed release, an occurrence may begin in bytes already output; mask what remains of it.
     if (start < this.emitted) start = this.emitted;
     const pending = this.pending;
@@ -137,11 +126,11 @@ export class Matcher {
       const merged = pending.pop()!;
       if (merged.start <= start) {
         start = merged.start;
-        name = merged.name;
+        mask = merged.mask;
       }
     }
     if (start <= this.maskEnd) this.maskEnd = this.emitted = end;
-    else pending.push({ start, end, name });
+    else pending.push({ start, end, mask });
   }
 
   /** Outputs every pending mask and raw byte before `safe`, the first position an occurrence may still start at. */
@@ -150,7 +139,7 @@ export class Matcher {
     while (pending.length > 0 && pending[0]!.start < safe) {
       const span = pending.shift()!;
       this.raw(span.start, chunk, base);
-      this.out.push(this.masks[span.name]!);
+      this.out.push(span.mask);
       this.maskEnd = this.emitted = span.end;
     }
     if (this.emitted < safe) this.raw(safe, chunk, base);

@@ -23,11 +23,6 @@ export interface RedactorWatch {
   lines?: boolean;
 }
 
-/** The key name of each mask buffer a matcher outputs (it outputs the very buffers it was given). */
-const maskNames = new WeakMap<Matcher, Map<Buffer, string>>();
-/** What a matcher was made of, to make another one for our own lines. */
-const makings = new WeakMap<Matcher, { automaton: Automaton; masks: Buffer[] }>();
-
 /** The compiled form of a set of secrets, built once and shared by every redactor stream. */
 export interface Redaction {
   automaton: Automaton | null;
@@ -45,24 +40,36 @@ export function compileRedaction(secrets: readonly Secret[], policy?: NeedlePoli
 export function createMatcher(redaction: Redaction, mask = '***'): Matcher | null {
   const { automaton } = redaction;
   if (automaton === null) return null;
-  const masks = automaton.names.map((name) => Buffer.from(mask.replaceAll('{name}', name), 'utf8'));
-  const matcher = new Matcher(automaton, masks);
-  maskNames.set(matcher, new Map(masks.map((buffer, i) => [buffer, automaton.names[i]!])));
-  makings.set(matcher, { automaton, masks });
-  return matcher;
+  return new Matcher(automaton, masksOf(automaton, mask));
+}
+
+/**
+ * Makes `matcher` mask the secrets of `redaction` too, from its first byte not yet output on (Matcher.learn):
+ * `redaction` must hold every secret learned before as well. Nothing to mask: nothing changes.
+ */
+export function learnRedaction(matcher: Matcher, redaction: Redaction, mask = '***'): void {
+  if (redaction.automaton !== null) matcher.learn(redaction.automaton, masksOf(redaction.automaton, mask));
+}
+
+function masksOf(automaton: Automaton, mask: string): Buffer[] {
+  return automaton.names.map((name) => Buffer.from(mask.replaceAll('{name}', name), 'utf8'));
 }
 
 /** A redactor: the child's bytes are written to it as to any stream; our own lines go in by `writeMessage`. */
 export interface RedactorStream extends Transform {
   /** Our own line, after what was written before it, masked too, but never inside a partial secret of the input's. */
   writeMessage(text: string): void;
+  /** Masks the secrets of `redaction` too, in what was written and not yet output as well (learnRedaction). */
+  learn(redaction: Redaction, mask?: string): void;
 }
 
 /** A stream that passes bytes through unchanged except that what `matcher` finds is masked. */
 export function createRedactor(matcher: Matcher | null, options: RedactorOptions = {}): RedactorStream {
   if (matcher === null) {
     const passthrough = new Transform({ transform: (chunk, _encoding, done) => done(null, chunk) });
-    return Object.assign(passthrough, { writeMessage: (text: string) => void passthrough.write(text) });
+    // Passing through unmasked (--no-masking, or nothing to mask), learning changes nothing: `run` always compiles the
+    // canary at least, so its redactors have a matcher to learn with.
+    return Object.assign(passthrough, { writeMessage: (text: string) => void passthrough.write(text), learn: () => {} });
   }
   return new Redactor(matcher, options.holdMs ?? 50, options.rawLimit ?? 3, options.watch);
 }
@@ -77,13 +84,11 @@ class Redactor extends Transform implements RedactorStream {
   private waiting: Buffer[] = [];
   /** Counts chunks of input, so a deadline knows whether any came while it gave the event loop a turn. */
   private chunks = 0;
-  private readonly names: Map<Buffer, string> | undefined;
   /** The output's line, counted only when the watch asks for lines. */
   private line = 1;
 
   constructor(private readonly matcher: Matcher, private readonly holdMs: number, private readonly rawLimit: number, private readonly watch?: RedactorWatch) {
     super();
-    this.names = watch && maskNames.get(matcher);
     // A matcher handed over mid-stream (the pump's fallback) may already hold bytes: their deadline runs now.
     if (matcher.heldBytes > 0) this.arm();
   }
@@ -92,6 +97,10 @@ class Redactor extends Transform implements RedactorStream {
     const bytes = Buffer.from(text);
     this.ours.add(bytes);
     this.write(bytes); // through the write queue: after the input written before it, in order
+  }
+
+  learn(redaction: Redaction, mask?: string): void {
+    learnRedaction(this.matcher, redaction, mask);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
@@ -124,7 +133,7 @@ class Redactor extends Transform implements RedactorStream {
 
   private output(pieces: Buffer[]): void {
     for (const piece of pieces) {
-      const name = this.names?.get(piece);
+      const name = this.watch && this.matcher.nameOf(piece);
       if (name !== undefined) this.watch!.masked(name, this.line);
       else if (this.watch?.lines) for (let at = piece.indexOf(10); at >= 0; at = piece.indexOf(10, at + 1)) this.line++;
       this.push(piece);
@@ -135,7 +144,7 @@ class Redactor extends Transform implements RedactorStream {
   private release(): void {
     const held = this.matcher.heldBytes;
     const pieces = this.matcher.release(this.rawLimit);
-    if (held > 0) this.watch?.released(held, pieces.some((piece) => this.names?.has(piece)));
+    if (held > 0) this.watch?.released(held, pieces.some((piece) => this.matcher.nameOf(piece) !== undefined));
     this.output(pieces);
   }
 
@@ -147,13 +156,9 @@ class Redactor extends Transform implements RedactorStream {
   private sayWaiting(): boolean {
     while (this.waiting.length > 0 && this.matcher.heldBytes === 0) {
       const line = this.waiting.shift()!;
-      const making = makings.get(this.matcher);
-      if (!making) this.push(line);
-      else {
-        // Pushed as they are, not through output(): our lines are not the function's, for the counts or its lines.
-        const own = new Matcher(making.automaton, making.masks);
-        for (const piece of [...own.push(line), ...own.release(0)]) this.push(piece);
-      }
+      // Pushed as they are, not through output(): our lines are not the function's, for the counts or its lines.
+      const own = this.matcher.fresh();
+      for (const piece of [...own.push(line), ...own.release(0)]) this.push(piece);
     }
     return this.waiting.length > 0 || this.matcher.heldBytes > 0;
   }
