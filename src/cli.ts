@@ -8,14 +8,16 @@ import { bootLine, childEnvironment, keptModeSettings, loadConfiguration, secret
 import { parseEnvironment } from './environment.js';
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import { createLogger, type Logger, type LoggerOptions } from './log.js';
+import { MASK_CHANNEL_ENV, openMaskChannel, type MaskChannel } from './mask-channel.js';
 import { hintText, MaskStats, reportAtExit, type StreamName } from './mask-stats.js';
 import { redactStdio } from './redact/pump.js';
 import { createMatcher, createRedactor, type RedactorStream } from './redact/stream.js';
-import { compileSecrets, testedRedaction } from './redaction.js';
+import { compileSecrets, learnInto, testedRedaction } from './redaction.js';
 import { planClients } from './sdk-clients.js';
 import { openLocalStore, storeChoice } from './secrets/local-store.js';
 import { restoreEndingSignals, takeSignals } from './signals.js';
 import { quietStdioOnFirstUse, stderrBlocking } from './stdio.js';
+import { MASK_CHANNEL_FD } from './spawn.js';
 import { supervise, type Outputs } from './supervise.js';
 
 /** Runs one command line and resolves to the exit code to leave with. */
@@ -156,6 +158,8 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
     reportAtExit(stats, bootLog, args['stats-file']);
   };
   let log: Logger;
+  let redactors: RedactorStream[] = [];
+  let channel: MaskChannel | undefined;
   const outputs = (): Outputs => {
     // In development, the first mask of each key says where the function printed it, so its log line can be fixed.
     // Said on the next turn: the mask is found inside the stderr redactor's own write, which our line goes through.
@@ -171,8 +175,8 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
         });
       }
       : undefined;
-    const redactor = (stream: StreamName): RedactorStream => createRedactor(redaction ? createMatcher(redaction, args.mask) : null, { ...options, watch: stats.watch(stream, hint) });
-    const [stdout, stderr] = [redactor('stdout'), redactor('stderr')];
+    const redactor = (stream: StreamName): RedactorStream => createRedactor(redaction ? createMatcher(redaction, args.mask) : null, { ...options, beforeRead: () => channel?.drain(), watch: stats.watch(stream, hint) });
+    const [stdout, stderr] = (redactors = [redactor('stdout'), redactor('stderr')]);
     for (const [from, to] of [[stdout, process.stdout], [stderr, process.stderr]] as const) {
       from.pipe(to);
       // A reader that went away (EPIPE: `| head`) is no reason to stop supervising: that output is dropped.
@@ -186,7 +190,9 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
   const code = await supervise({
     command,
     args: commandArgs,
-    env: childEnvironment(resolved, process.env),
+    // The mask channel (src/mask-channel.ts): values the function learns at run time, masked from then on.
+    env: redaction ? { ...childEnvironment(resolved, process.env), [MASK_CHANNEL_ENV]: String(MASK_CHANNEL_FD) } : childEnvironment(resolved, process.env),
+    maskChannel: redaction ? (socket, log) => (channel = openMaskChannel(socket, learnInto(() => redactors, args, log), log)) : undefined,
     outputs,
     stopTimeoutMs: stopTimeout * 1000,
     singleChild: args['single-child'],

@@ -5,7 +5,8 @@ import type { Logger } from './log.js';
 import type { RedactArgs } from './options.js';
 import { canaryLeak, canarySecret } from './redact/canary.js';
 import type { NeedlePolicy, Secret } from './redact/needles.js';
-import { compileRedaction, type Redaction } from './redact/stream.js';
+import { compileRedaction, type Redaction, type RedactorStream } from './redact/stream.js';
+import { needlesFor } from './redact/needles.js';
 
 /** Compiles the secrets for masking under the length flags, naming on stderr each one too short to mask. */
 export function compileSecrets(secrets: Secret[], args: RedactArgs, log: Logger): Redaction {
@@ -31,4 +32,27 @@ export function testedRedaction(secrets: Secret[], args: RedactArgs, log: Logger
   const leak = canaryLeak(redaction, canary, needlePolicy(args), args.mask, args['raw-limit']);
   if (leak) throw new EntrypointError(`self-test failed: a test secret's ${leak} came out unmasked; not starting the function (a bug: please report it)`, ExitCode.software);
   return redaction;
+}
+
+/**
+ * What the mask channel feeds (src/mask-channel.ts): each new value is compiled with every one learned before (a
+ * matcher learns one set that holds them all) and learned by `redactors` at once, before they read more input.
+ */
+export function learnInto(redactors: () => RedactorStream[], args: RedactArgs, log: Logger): (secret: Secret) => void {
+  const learned: Secret[] = [];
+  const seen = new Set<string>();
+  const policy = needlePolicy(args);
+  return (secret) => {
+    const key = `${secret.name}\0${secret.value}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    if (needlesFor([secret], policy).tooShort.length > 0) {
+      log.warn(`not masking ${secret.name} (mask channel): its value is shorter than ${args['min-secret-length']} bytes (--min-secret-length)`);
+      return;
+    }
+    if (!learned.some((s) => s.name === secret.name)) log.notice(`masking ${secret.name} from now on: the function registered it on the mask channel`);
+    learned.push(secret);
+    const redaction = compileRedaction(learned, policy);
+    for (const redactor of redactors()) redactor.learn(redaction, args.mask);
+  };
 }

@@ -10,8 +10,11 @@ import { signalTree } from './process-group.js';
 /** Where util-linux's setpriv lives on Debian-based images (util-linux is essential there). */
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'];
 
-/** The child as started: stdin shared with us, stdout and stderr pipes to us. */
+/** The child as started: stdin shared with us, stdout and stderr pipes to us (and fd 3, when asked, a socket to us). */
 export type Child = ChildProcessByStdio<null, Readable, Readable>;
+
+/** The child's descriptor of the mask channel (src/mask-channel.ts), when it has one. */
+export const MASK_CHANNEL_FD = 3;
 
 /** A running child (stdin ours, stdout and stderr piped to us), or the exit code and message of why it could not start. */
 export type Started = { child: Child } | { code: number; message: string };
@@ -20,8 +23,11 @@ export type Started = { child: Child } | { code: number; message: string };
 const running = new Set<Child>();
 const stopRunning = (): void => running.forEach((child) => signalTree(child, 'SIGTERM'));
 
-/** Starts `command` with exactly `env`; never throws, and never puts a value of `env` in its message. */
-export function startChild(command: string, args: string[], env: Record<string, string | undefined>): Started {
+/**
+ * Starts `command` with exactly `env`, and with a socket to us as its MASK_CHANNEL_FD when `channel` is set (read
+ * it from `child.stdio[MASK_CHANNEL_FD]`); never throws, and never puts a value of `env` in its message.
+ */
+export function startChild(command: string, args: string[], env: Record<string, string | undefined>, channel = false): Started {
   // The kernel passes each variable as a NUL-terminated string (and Node's refusal would quote the value).
   const cut = Object.keys(env).filter((key) => env[key]?.includes('\0'));
   if (cut.length > 0) return { code: ExitCode.config, message: `${cut.join(', ')}: a NUL byte in the value, which no environment variable can carry` };
@@ -34,7 +40,7 @@ export function startChild(command: string, args: string[], env: Record<string, 
     // more than the boot bar's margin, and we used only its spawn and its exit cleanup (the 'exit' hook above).
     // `detached`: setsid() in the child, which leads a new session and process group (pgid = its pid, kept by
     // setpriv's exec), so that signals reach all it starts (src/process-group.ts). Node offers no setpgid alone.
-    child = spawn(file, argv, { env: withColour(env), stdio: ['inherit', 'pipe', 'pipe'], detached: true });
+    child = spawn(file, argv, { env: withColour(env), stdio: channel ? ['inherit', 'pipe', 'pipe', 'pipe'] : ['inherit', 'pipe', 'pipe'], detached: true }) as Child;
   } catch (error) {
     // E2BIG (a value over 128 KiB), or Node's own refusal, whose message would quote the value at fault.
     const errno = (error as NodeJS.ErrnoException).code;

@@ -1,10 +1,11 @@
 // Runs the user's function as our child and stays in front of it as an init would: pipes, signals, grace, exit code.
+import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { exitCodeForChild, exitCodeForSpawnError } from './exit-codes.js';
 import type { Logger } from './log.js';
 import { endLeftovers, jobControl, LEFTOVER_GRACE_MS, signalTree } from './process-group.js';
-import { startChild, type Child } from './spawn.js';
+import { MASK_CHANNEL_FD, startChild, type Child } from './spawn.js';
 
 export interface SuperviseOptions {
   command: string;
@@ -24,6 +25,8 @@ export interface SuperviseOptions {
   signals: (handler: (signal: NodeJS.Signals) => void) => () => void;
   /** Called as soon as the child runs, with our outputs' logger (cli writes the boot line). */
   onStart?: (pid: number, log: Logger) => void;
+  /** Gives the child a socket as its fd 3 and hands our end to this reader, with our outputs' logger (src/mask-channel.ts). */
+  maskChannel?: (socket: Socket, log: Logger) => void;
 }
 
 /** Where the child's output and our messages go; supervise ends both destinations and waits until they finish. */
@@ -48,7 +51,7 @@ const IN_FLIGHT_BYTES = 1 << 20;
 
 /** Runs the child to its end and resolves to our exit code (rules in src/exit-codes.ts); never rejects for the child. */
 export async function supervise(o: SuperviseOptions): Promise<number> {
-  const started = startChild(o.command, o.args, o.env);
+  const started = startChild(o.command, o.args, o.env, o.maskChannel !== undefined);
   const out = openOutputs(o, 'child' in started ? started.child : undefined);
   if (!('child' in started)) {
     out.log.error(started.message);
@@ -63,6 +66,13 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
   pipes[0].pipe(out.stdout, { end: false });
   pipes[1].pipe(out.stderr, { end: false });
   const ended = Promise.all(pipes.map((pipe) => finished(pipe).catch(() => undefined)));
+  // Our end of the mask channel, read when its reader asks; it never keeps us running (a process the child left
+  // behind may hold the other end), and closes with us.
+  const channel = o.maskChannel && (child.stdio[MASK_CHANNEL_FD] as Socket | null);
+  if (channel) {
+    channel.unref();
+    o.maskChannel!(channel, log);
+  }
 
   const exited = new Promise<{ code: number; signal?: NodeJS.Signals | null; spawnError?: string }>((done) => {
     child.once('exit', (code, signal) => done({ code: exitCodeForChild(code, signal), signal }));
@@ -118,6 +128,7 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
   // Our own readers may be slow or stuck: a stop request then gives up on what they have not taken.
   const gaveUp = await Promise.race([endAll(out).then(() => false), patience.then(() => true)]);
   if (gaveUp) [out.stdout, out.stderr].forEach((w) => w.destroy());
+  channel?.destroy();
   release();
   if (gaveUp) out.abandon?.(code);
   return code;

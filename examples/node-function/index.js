@@ -1,5 +1,13 @@
 // A small HTTP function that logs its configuration (a secret included, on purpose) and stops cleanly on SIGTERM.
+import { randomUUID } from 'node:crypto';
+import { writeSync } from 'node:fs';
 import { createServer } from 'node:http';
+
+/** Has sinch-entrypoint mask `value` from now on, as it masks the secrets it gave us (nothing without it). */
+function maskFromNowOn(name, value) {
+  const fd = Number(process.env.SINCH_ENTRYPOINT_MASK_FD);
+  if (fd > 0) writeSync(fd, JSON.stringify({ name, value }) + '\n');
+}
 
 const config = {
   mode: process.env.NODE_ENV,
@@ -10,6 +18,11 @@ const config = {
 };
 console.log(`starting in ${config.mode} mode for ${config.company}; Stripe key: ${config.stripeKey}`);
 console.log(JSON.stringify({ level: 'info', msg: 'configuration', ...config }));
+
+// A credential learned at run time (a real function would fetch an OAuth access token): registered, then logged.
+const accessToken = `at-${randomUUID()}`;
+maskFromNowOn('ACCESS_TOKEN', accessToken);
+console.log(`fetched an access token: ${accessToken}`);
 
 const server = createServer((request, response) => {
   console.error(`${request.method} ${request.url} (charging with key ${config.stripeKey})`);

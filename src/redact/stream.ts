@@ -12,6 +12,11 @@ export interface RedactorOptions {
   rawLimit?: number;
   /** Told what is masked (key names and counts, never a value). */
   watch?: RedactorWatch;
+  /**
+   * Called before the matcher reads each chunk of input: the mask channel's drain (src/mask-channel.ts), so that a
+   * value the writer registered before writing it is learned first.
+   */
+  beforeRead?: () => void;
 }
 
 /** What a redactor tells of its work: for counts at exit and the development hint. */
@@ -71,7 +76,7 @@ export function createRedactor(matcher: Matcher | null, options: RedactorOptions
     // canary at least, so its redactors have a matcher to learn with.
     return Object.assign(passthrough, { writeMessage: (text: string) => void passthrough.write(text), learn: () => {} });
   }
-  return new Redactor(matcher, options.holdMs ?? 50, options.rawLimit ?? 3, options.watch);
+  return new Redactor(matcher, options.holdMs ?? 50, options.rawLimit ?? 3, options.watch, options.beforeRead);
 }
 
 // Not a line splitter (split2 and the like): those hold a partial line until its newline arrives and buffer a
@@ -87,7 +92,7 @@ class Redactor extends Transform implements RedactorStream {
   /** The output's line, counted only when the watch asks for lines. */
   private line = 1;
 
-  constructor(private readonly matcher: Matcher, private readonly holdMs: number, private readonly rawLimit: number, private readonly watch?: RedactorWatch) {
+  constructor(private readonly matcher: Matcher, private readonly holdMs: number, private readonly rawLimit: number, private readonly watch: RedactorWatch | undefined, private readonly beforeRead: (() => void) | undefined) {
     super();
     // A matcher handed over mid-stream (the pump's fallback) may already hold bytes: their deadline runs now.
     if (matcher.heldBytes > 0) this.arm();
@@ -111,6 +116,7 @@ class Redactor extends Transform implements RedactorStream {
       if (this.matcher.heldBytes > 0) return done(); // no input of the writer's: its deadline runs on unchanged
     } else {
       this.chunks++;
+      this.beforeRead?.();
       this.output(this.matcher.push(chunk));
     }
     this.sayWaiting();

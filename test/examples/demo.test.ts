@@ -10,6 +10,9 @@ it('the demo runs the node example, masks every secret and stops it with exit 0'
   assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
   assert.match(result.stdout, /Stripe key: \*\*\*/);
   assert.match(result.stdout, /"stripeKey":"\*\*\*"/);
+  // A value the function learned at run time, registered on the mask channel before it logged it.
+  assert.match(result.stdout, /^fetched an access token: \*\*\*$/m);
+  assert.doesNotMatch(result.stdout + result.stderr, /at-[0-9a-f]{8}-/);
   assert.match(result.stdout, /^stopped cleanly$/m);
   // Once: the demo's own introduction of the fake value; never in what the function wrote.
   assert.equal((result.stdout + result.stderr).split('sk_test_51DemoOnly').length - 1, 1);

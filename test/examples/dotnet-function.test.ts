@@ -49,6 +49,9 @@ describe('examples/dotnet-function', { skip }, () => {
     assert.equal(loaded.State.StripeKey, '***');
     assert.ok(json.some((e) => e.Message === 'Stopping: draining requests'), 'graceful shutdown ran');
     assert.match(stdout, /^stopped cleanly$/m);
+    // A value it learned at run time, registered on the mask channel before it logged it.
+    assert.match(stdout, /^fetched an access token: \*\*\*$/m);
+    assert.doesNotMatch(stdout + stderr, /at-[0-9a-f]{8}-/);
     assert.ok(!stdout.includes(secret) && !stderr.includes(secret), 'the key never reached our output');
   });
 });
