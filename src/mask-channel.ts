@@ -11,6 +11,8 @@ export const MASK_CHANNEL_ENV = 'SINCH_ENTRYPOINT_MASK_FD';
 
 /** Longest line: a registration is a name and a value (a PEM key is a few KiB); a longer one is dropped, with a warning. */
 const MAX_LINE = 1 << 20;
+/** How often the channel is drained while no output comes (the redactors drain it before each chunk). */
+const DRAIN_MS = 20;
 
 /** A key name: what a mask's `{name}` and our messages print, so never more than this (no line breaks, no escapes). */
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
@@ -32,24 +34,30 @@ export interface MaskChannel {
  */
 export function openMaskChannel(socket: Socket, learn: (secret: Secret) => void, log: Logger): MaskChannel {
   // libuv starts reading a child's pipe as it is made; stopped in the same tick, before any poll phase could read it.
-  const handle = (socket as unknown as { _handle: { fd: number; readStop(): number } | null })._handle;
-  handle?.readStop();
+  const handle = (socket as unknown as { _handle?: { fd?: number; readStop?(): number } | null })._handle;
+  handle?.readStop?.();
   const fd = handle?.fd ?? -1;
+  if (fd < 0) log.warn(`mask channel (${MASK_CHANNEL_ENV}): this Node gives no descriptor to read it; values registered on it are not masked`);
   const buffer = Buffer.allocUnsafe(1 << 16);
   let partial: Buffer[] = [];
   let partialLength = 0;
   let line = 0;
   let open = fd >= 0;
+  // Drained between chunks too: a child that registers more than the socket's buffer holds (~200 KB) before it
+  // prints anything would block on its write, waiting for a drain that only its output brings.
+  const timer = setInterval(() => drain(), DRAIN_MS).unref();
   // Once closed, the descriptor's number may be another file's: never read it again.
-  socket.once('close', () => (open = false));
+  socket.once('close', () => {
+    open = false;
+    clearInterval(timer);
+  });
   const take = (text: Buffer): void => {
     line++;
     const why = text.length > MAX_LINE ? `over ${MAX_LINE} bytes` : check(text.toString('utf8'));
     if (typeof why === 'string') log.warn(`mask channel (${MASK_CHANNEL_ENV}), line ${line}: ${why}; ignored`);
     else learn(why);
   };
-  return {
-    drain(): void {
+  const drain = (): void => {
       while (open) {
         let length: number;
         try {
@@ -60,6 +68,11 @@ export function openMaskChannel(socket: Socket, learn: (secret: Secret) => void,
         }
         if (length === 0) {
           open = false;
+          clearInterval(timer);
+          if (partial.length > 0) {
+            line++;
+            log.warn(`mask channel (${MASK_CHANNEL_ENV}), line ${line}: no line break before the channel closed; ignored`);
+          }
           return;
         }
         let from = 0;
@@ -76,7 +89,9 @@ export function openMaskChannel(socket: Socket, learn: (secret: Secret) => void,
           partialLength += length - from;
         }
       }
-    },
+  };
+  return {
+    drain,
     close(): void {
       socket.destroy();
     },

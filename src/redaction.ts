@@ -6,7 +6,6 @@ import type { RedactArgs } from './options.js';
 import { canaryLeak, canarySecret } from './redact/canary.js';
 import type { NeedlePolicy, Secret } from './redact/needles.js';
 import { compileRedaction, type Redaction, type RedactorStream } from './redact/stream.js';
-import { needlesFor } from './redact/needles.js';
 
 /** Compiles the secrets for masking under the length flags, naming on stderr each one too short to mask. */
 export function compileSecrets(secrets: Secret[], args: RedactArgs, log: Logger): Redaction {
@@ -46,7 +45,7 @@ export function learnInto(redactors: () => RedactorStream[], args: RedactArgs, l
     const key = `${secret.name}\0${secret.value}`;
     if (seen.has(key)) return;
     seen.add(key);
-    if (needlesFor([secret], policy).tooShort.length > 0) {
+    if (secret.value === '' || Buffer.byteLength(secret.value) < policy.minValueBytes) {
       log.warn(`not masking ${secret.name} (mask channel): its value is shorter than ${args['min-secret-length']} bytes (--min-secret-length)`);
       return;
     }

@@ -56,6 +56,29 @@ describe('mask channel', () => {
     assert.doesNotMatch(stdout + stderr, /tenant-key-/);
   });
 
+  it('a child that registers more than the socket holds before it prints anything does not block on it', { timeout: 30_000 }, async () => {
+    const { code, stdout, stderr } = await run(child(`
+      const values = Array.from({ length: 4 }, (_, i) => 'startup-key-' + i + '-' + 'Q'.repeat(100000));
+      for (const value of values) register('TENANT_KEY', value);
+      console.log('first ' + values[0] + ' last ' + values[3]);
+    `));
+    assert.equal(code, 0, stderr);
+    assert.equal(stdout, 'first *** last ***\n');
+  });
+
+  it('a last line cut off by the channel\'s end is ignored with a warning', async () => {
+    const { code, stdout, stderr } = await run(child(`
+      const fd = Number(process.env.SINCH_ENTRYPOINT_MASK_FD);
+      fs.writeSync(fd, JSON.stringify({ name: 'CUT', value: 'cut-off-value-123' }));
+      fs.closeSync(fd);
+      setTimeout(() => console.log('done'), 200);
+    `));
+    assert.equal(code, 0, stderr);
+    assert.equal(stdout, 'done\n');
+    assert.match(stderr, /line 1: no line break before the channel closed; ignored/);
+    assert.doesNotMatch(stderr, /cut-off-value/);
+  });
+
   it('ignores invalid lines with a warning that quotes none of them, and goes on reading', async () => {
     const { code, stdout, stderr } = await run(child(`
       const secret = 'pw-' + 'Zq9'.repeat(6);

@@ -1,12 +1,15 @@
 // A small HTTP function that logs its configuration (a secret included, on purpose) and stops cleanly on SIGTERM.
 import { randomUUID } from 'node:crypto';
-import { writeSync } from 'node:fs';
+import { fstatSync, writeSync } from 'node:fs';
 import { createServer } from 'node:http';
 
 /** Has sinch-entrypoint mask `value` from now on, as it masks the secrets it gave us (nothing without it). */
 function maskFromNowOn(name, value) {
   const fd = Number(process.env.SINCH_ENTRYPOINT_MASK_FD);
-  if (fd > 0) writeSync(fd, JSON.stringify({ name, value }) + '\n');
+  try {
+    // Only to the entrypoint's socket: in a process the function started, fd 3 may be another file, or none.
+    if (fstatSync(fd).isSocket()) writeSync(fd, JSON.stringify({ name, value }) + '\n');
+  } catch {} // not under sinch-entrypoint: nothing is masked, nothing to register
 }
 
 const config = {

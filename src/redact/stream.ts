@@ -56,8 +56,16 @@ export function learnRedaction(matcher: Matcher, redaction: Redaction, mask = '*
   if (redaction.automaton !== null) matcher.learn(redaction.automaton, masksOf(redaction.automaton, mask));
 }
 
+/** The mask buffers of each mask and key name, made once: a matcher keeps each buffer it was given, for `nameOf`. */
+const madeMasks = new Map<string, Buffer>();
+
 function masksOf(automaton: Automaton, mask: string): Buffer[] {
-  return automaton.names.map((name) => Buffer.from(mask.replaceAll('{name}', name), 'utf8'));
+  return automaton.names.map((name) => {
+    const key = `${mask}\0${name}`;
+    let buffer = madeMasks.get(key);
+    if (buffer === undefined) madeMasks.set(key, (buffer = Buffer.from(mask.replaceAll('{name}', name), 'utf8')));
+    return buffer;
+  });
 }
 
 /** A redactor: the child's bytes are written to it as to any stream; our own lines go in by `writeMessage`. */

@@ -94,14 +94,17 @@ describe('matcher learn', () => {
   });
 });
 
-const text = fc.string({ unit: 'grapheme', minLength: 4, maxLength: 14 });
+// The learned values from an alphabet of their own: where none occurs in the input, not even a prefix of one can be
+// held there (a held prefix longer than the raw limit fails closed, which learning rightly changes).
+const text = fc.string({ minLength: 4, maxLength: 14 });
+const learnedText = fc.array(fc.constantFrom(...'αβγδεζηθικλμ'), { minLength: 4, maxLength: 10 }).map((cs) => cs.join(''));
 
 describe('matcher learn property', () => {
-  it('from the learn on, no needle of either set comes out, and without learned secrets in the input nothing else changes', () => {
+  it('from the learn on, no needle of either set comes out, and what came out before it is the first needles\' reference', () => {
     fc.assert(
       fc.property(
         fc.array(text, { minLength: 1, maxLength: 3 }),
-        fc.array(text, { minLength: 1, maxLength: 3 }),
+        fc.array(learnedText, { minLength: 1, maxLength: 3 }),
         fc.array(fc.oneof(fc.string({ maxLength: 6 }), fc.nat(40)), { maxLength: 12 }),
         fc.array(fc.nat(), { maxLength: 8 }),
         fc.nat(),
@@ -131,8 +134,9 @@ describe('matcher learn property', () => {
           for (const { bytes } of first) assert.equal(output.indexOf(bytes), -1, 'a first needle survived');
           const afterLearn = Buffer.concat(after);
           for (const { bytes } of learned) assert.equal(afterLearn.indexOf(bytes), -1, 'a learned needle survived the learn');
-          // Where no learned needle occurs in the input, learning may not change a byte.
-          if (learned.every(({ bytes }) => input.indexOf(bytes) === -1)) assert.deepEqual(output, reference(input, first, MASK));
+          // Before the learn, the output is the first needles' reference, byte for byte (what was out cannot change).
+          const early = Buffer.concat(before);
+          assert.deepEqual(early, reference(input, first, MASK).subarray(0, early.length));
         },
       ),
       { numRuns: Math.ceil(Number(process.env.FUZZ_RUNS ?? 10_000) / 2) },
