@@ -17,12 +17,10 @@ const DRAIN_MS = 20;
 /** A key name: what a mask's `{name}` and our messages print, so never more than this (no line breaks, no escapes). */
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 
-/** Our end of the channel, read only when asked. */
+/** Our end of the channel, read only when asked (supervise closes it as it ends). */
 export interface MaskChannel {
   /** Reads every line waiting now and hands each valid registration to `learn`, in order; never blocks. */
   drain(): void;
-  /** Closes our end (the child may still write to its own: it then gets EPIPE). */
-  close(): void;
 }
 
 /**
@@ -58,44 +56,39 @@ export function openMaskChannel(socket: Socket, learn: (secret: Secret) => void,
     else learn(why);
   };
   const drain = (): void => {
-      while (open) {
-        let length: number;
-        try {
-          length = readSync(fd, buffer);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return;
-          length = 0; // the child's side went away badly (ECONNRESET): as at its end
-        }
-        if (length === 0) {
-          open = false;
-          clearInterval(timer);
-          if (partial.length > 0) {
-            line++;
-            log.warn(`mask channel (${MASK_CHANNEL_ENV}), line ${line}: no line break before the channel closed; ignored`);
-          }
-          return;
-        }
-        let from = 0;
-        for (let at = buffer.indexOf(10, 0); at >= 0 && at < length; at = buffer.indexOf(10, from)) {
-          const piece = buffer.subarray(from, at);
-          take(partial.length === 0 ? piece : Buffer.concat([...partial, piece]));
-          partial = [];
-          partialLength = 0;
-          from = at + 1;
-        }
-        // The start of a line to come: kept (a copy: the buffer is read into again), up to the limit and a byte.
-        if (from < length && partialLength <= MAX_LINE) {
-          partial.push(Buffer.from(buffer.subarray(from, length)));
-          partialLength += length - from;
-        }
+    while (open) {
+      let length: number;
+      try {
+        length = readSync(fd, buffer);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return;
+        length = 0; // the child's side went away badly (ECONNRESET): as at its end
       }
+      if (length === 0) {
+        open = false;
+        clearInterval(timer);
+        if (partial.length > 0) {
+          line++;
+          log.warn(`mask channel (${MASK_CHANNEL_ENV}), line ${line}: no line break before the channel closed; ignored`);
+        }
+        return;
+      }
+      let from = 0;
+      for (let at = buffer.indexOf(10, 0); at >= 0 && at < length; at = buffer.indexOf(10, from)) {
+        const piece = buffer.subarray(from, at);
+        take(partial.length === 0 ? piece : Buffer.concat([...partial, piece]));
+        partial = [];
+        partialLength = 0;
+        from = at + 1;
+      }
+      // The start of a line to come: kept (a copy: the buffer is read into again), up to the limit and a byte.
+      if (from < length && partialLength <= MAX_LINE) {
+        partial.push(Buffer.from(buffer.subarray(from, length)));
+        partialLength += length - from;
+      }
+    }
   };
-  return {
-    drain,
-    close(): void {
-      socket.destroy();
-    },
-  };
+  return { drain };
 }
 
 /** The secret a line registers, or what is wrong with it (in words that quote nothing of it). */
