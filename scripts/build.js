@@ -116,8 +116,8 @@ await build({
   ...common,
   entryPoints: ['src/main.ts'],
   outfile: 'dist/sinch-entrypoint.cjs',
-  // The keyring binding ships a native addon per platform: a runtime require, as are the two bundles above.
-  external: ['@napi-rs/keyring', 'undici', 'yargs'],
+  // The keyring and pseudo-terminal bindings ship a native addon per platform: runtime requires, as are the two bundles above.
+  external: ['@lydell/node-pty', '@napi-rs/keyring', 'undici', 'yargs'],
   // import() of them becomes require(): a vm.Script has no module loader for import() to call.
   supported: { 'dynamic-import': false },
   define: { SINCH_ENTRYPOINT_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },

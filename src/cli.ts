@@ -19,6 +19,7 @@ import { restoreEndingSignals, takeSignals } from './signals.js';
 import { quietStdioOnFirstUse, stderrBlocking } from './stdio.js';
 import { MASK_CHANNEL_FD } from './spawn.js';
 import { supervise, type Outputs } from './supervise.js';
+import { openTerminal, wantsTerminal, type Terminal } from './terminal.js';
 
 /** Runs one command line and resolves to the exit code to leave with. */
 export async function cli(argv: string[]): Promise<number> {
@@ -148,6 +149,13 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
   // Compiled (and self-tested) before the child starts: a failing self-test must keep it from starting.
   const redaction = args.masking ? testedRedaction(secretsToMask(resolved), args, bootLog) : undefined;
   if (!redaction) bootLog.warn("--no-masking: the function's output is not masked; every secret it prints reaches this output");
+  // At a terminal the child gets one of ours (src/terminal.ts), else pipes; one notice when it cannot.
+  let terminal: Terminal | undefined;
+  if (args.tty && wantsTerminal()) {
+    const opened = await openTerminal();
+    if (typeof opened === 'string') bootLog.notice(`the function gets pipes, not a terminal: ${opened}`);
+    else terminal = opened;
+  }
   const stats = new MaskStats();
   const hints = new Set<string>();
   /** What is said at the end, also when we give up on a reader that never reads. */
@@ -196,6 +204,7 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
     outputs,
     stopTimeoutMs: stopTimeout * 1000,
     singleChild: args['single-child'],
+    terminal,
     signals: takeSignals,
     onStart: (pid, log) => log.notice(...bootLine(resolved, [command, ...commandArgs], pid)),
   });

@@ -15,7 +15,7 @@ export interface CommonArgs {
 export type ConfigArgs = CommonArgs & { environment?: string; 'secrets-dir'?: string; 'allow-missing': boolean };
 /** ...and those of the commands that mask (run, redact). */
 export type RedactArgs = ConfigArgs & { mask: string; 'min-secret-length': number; 'hold-ms': number; 'raw-limit': number };
-export type RunArgs = RedactArgs & { 'stop-timeout': number; 'single-child': boolean; masking: boolean; 'stats-file'?: string };
+export type RunArgs = RedactArgs & { 'stop-timeout': number; 'single-child': boolean; masking: boolean; tty: boolean; 'stats-file'?: string };
 export type CheckArgs = ConfigArgs & { json: boolean };
 export type SecretsAction = 'add' | 'list' | 'get' | 'delete';
 export type SecretsArgs = CommonArgs & { key?: string; value?: string; show?: boolean; force?: boolean };
@@ -93,12 +93,13 @@ export const REDACT_OPTIONS = {
   'raw-limit': { requiresArg: true, default: 3, coerce: whole('raw-limit', 0), describe: 'At that deadline, how many bytes of a partial secret may show raw, in all; past that, the mask' },
 } satisfies Record<string, Options>;
 
-/** The options of `run`: redact's, and the child's stop, its signals, the counts file and the escape hatch. */
+/** The options of `run`: redact's, and the child's stop, its signals, its terminal, the counts file and the escape hatch. */
 export const RUN_OPTIONS = {
   ...REDACT_OPTIONS,
   'stop-timeout': { requiresArg: true, default: 10, coerce: within('stop-timeout', 0, MAX_TIMER_MS / 1000), describe: 'Seconds the function has to stop after SIGTERM/SIGINT before SIGKILL' },
   'single-child': { type: 'boolean', default: false, describe: 'Forward signals to the command alone, not to its whole process group' },
   'stats-file': { type: 'string', requiresArg: true, coerce: last(), describe: 'Write what was masked (counts per key and stream, never a value) to this JSON file at exit' },
+  tty: { type: 'boolean', default: true, describe: '--no-tty: pipes for the function even when we run at a terminal (by default it gets a pseudo-terminal of ours there)' },
   masking: { type: 'boolean', default: true, describe: "--no-masking: the function's output untouched, with a warning at start and exit (development only; exit 64 in production)" },
 } satisfies Record<string, Options>;
 

@@ -1,52 +1,68 @@
 // Starts the child as execvp would find it, in its own process group, tied to our life, with colours kept; a failure is told by its errno alone.
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { spawn, type ChildProcessByStdio, type StdioOptions } from 'node:child_process';
 import { accessSync, constants as fs, existsSync, statSync } from 'node:fs';
 import { delimiter, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isatty } from 'node:tty';
 import { ExitCode, exitCodeForSpawnError } from './exit-codes.js';
 import { signalTree } from './process-group.js';
+import type { Terminal } from './terminal.js';
 
 /** Where util-linux's setpriv lives on Debian-based images (util-linux is essential there). */
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'];
 
-/** The child as started: stdin shared with us, stdout and stderr pipes to us (and fd 3, when asked, a socket to us). */
-export type Child = ChildProcessByStdio<null, Readable, Readable>;
+/** The child as started: stdin shared with us, stdout and stderr pipes to us or a terminal of ours (and fd 3, when asked, a socket to us). */
+export type Child = ChildProcessByStdio<null, Readable | null, Readable | null>;
 
 /** The child's descriptor of the mask channel (src/mask-channel.ts), when it has one. */
 export const MASK_CHANNEL_FD = 3;
 
-/** A running child (stdin ours, stdout and stderr piped to us), or the exit code and message of why it could not start. */
-export type Started = { child: Child } | { code: number; message: string };
+/**
+ * A running child and what it writes, to be read in this order (its stdout and stderr pipes, or its terminal's one
+ * output), or the exit code and message of why it could not start.
+ */
+export type Started = { child: Child; output: Readable[] } | { code: number; message: string };
 
 /** Children running now, for the one 'exit' hook that SIGTERMs them (their process groups) if we exit first (an uncaught error of ours). */
 const running = new Set<Child>();
 const stopRunning = (): void => running.forEach((child) => signalTree(child, 'SIGTERM'));
 
-/**
- * Starts `command` with exactly `env`, and with a socket to us as its MASK_CHANNEL_FD when `channel` is set (read
- * it from `child.stdio[MASK_CHANNEL_FD]`); never throws, and never puts a value of `env` in its message.
- */
-export function startChild(command: string, args: string[], env: Record<string, string | undefined>, channel = false): Started {
+/** How the child is started besides its command and environment. */
+export interface StartOptions {
+  /** A socket to us as its MASK_CHANNEL_FD (read it from `child.stdio[MASK_CHANNEL_FD]`). */
+  channel?: boolean;
+  /** Its stdin, stdout and stderr on this terminal (src/terminal.ts), which becomes its controlling terminal. */
+  terminal?: Terminal;
+}
+
+/** Starts `command` with exactly `env`; never throws, and never puts a value of `env` in its message. */
+export function startChild(command: string, args: string[], env: Record<string, string | undefined>, o: StartOptions = {}): Started {
   // The kernel passes each variable as a NUL-terminated string (and Node's refusal would quote the value).
   const cut = Object.keys(env).filter((key) => env[key]?.includes('\0'));
   if (cut.length > 0) return { code: ExitCode.config, message: `${cut.join(', ')}: a NUL byte in the value, which no environment variable can carry` };
   const unfit = lookUp(command, env.PATH);
   if (unfit !== 0) return { code: unfit, message: `${unfit === ExitCode.notFound ? 'command not found' : 'command not executable'}: ${command}` };
-  const [file, argv] = withDeathSignal(command, args);
+  const [file, argv] = o.terminal ? o.terminal.command(...withDeathSignal(command, args)) : withDeathSignal(command, args);
+  const { terminal } = o;
+  const stdio: StdioOptions & unknown[] = terminal ? terminal.stdio : ['inherit', 'pipe', 'pipe'];
   let child: Child;
   try {
     // node:child_process, not execa: loading execa took ~11 ms of every start (time to the spawn, medians of 25),
     // more than the boot bar's margin, and we used only its spawn and its exit cleanup (the 'exit' hook above).
     // `detached`: setsid() in the child, which leads a new session and process group (pgid = its pid, kept by
     // setpriv's exec), so that signals reach all it starts (src/process-group.ts). Node offers no setpgid alone.
-    child = spawn(file, argv, { env: withColour(env), stdio: channel ? ['inherit', 'pipe', 'pipe', 'pipe'] : ['inherit', 'pipe', 'pipe'], detached: true }) as Child;
+    // On a terminal, setsid(1) does it instead (Node cannot make the terminal the session's controlling one), and
+    // the child needs no colour settings: it sees a terminal.
+    child = spawn(file, argv, {
+      env: terminal ? env : withColour(env), stdio: o.channel ? withChannel(stdio) : stdio, detached: !terminal,
+    }) as Child;
   } catch (error) {
     // E2BIG (a value over 128 KiB), or Node's own refusal, whose message would quote the value at fault.
     const errno = (error as NodeJS.ErrnoException).code;
     return { code: exitCodeForSpawnError(errno), message: `cannot start ${command}: ${errno ?? 'refused'}` };
   }
-  if (!child.stdout || !child.stderr) {
+  const output = terminal ? [terminal.output] : [child.stdout, child.stderr];
+  if (!output.every((stream) => stream !== null)) {
     // EMFILE or ENFILE: Node made no pipes, and reports the error on the next tick.
     child.on('error', () => undefined);
     return { code: ExitCode.notExecutable, message: `cannot start ${command}: no file descriptor left for its pipes` };
@@ -59,7 +75,15 @@ export function startChild(command: string, args: string[], env: Record<string, 
   };
   child.once('exit', gone);
   child.on('error', () => child.pid === undefined && gone()); // never started: no 'exit' follows
-  return { child };
+  return { child, output: output as Readable[] };
+}
+
+/** `stdio` with a pipe (a socket) as MASK_CHANNEL_FD. */
+function withChannel(stdio: StdioOptions & unknown[]): StdioOptions {
+  const all = [...stdio];
+  while (all.length < MASK_CHANNEL_FD) all.push('ignore');
+  all[MASK_CHANNEL_FD] = 'pipe';
+  return all as StdioOptions;
 }
 
 /** 0 when `command` resolves as execvp would to an executable file; else 127 (nowhere) or 126 (found, not executable). */

@@ -6,6 +6,7 @@ import { exitCodeForChild, exitCodeForSpawnError } from './exit-codes.js';
 import type { Logger } from './log.js';
 import { endLeftovers, jobControl, LEFTOVER_GRACE_MS, signalTree } from './process-group.js';
 import { MASK_CHANNEL_FD, startChild, type Child } from './spawn.js';
+import type { Terminal } from './terminal.js';
 
 export interface SuperviseOptions {
   command: string;
@@ -27,6 +28,8 @@ export interface SuperviseOptions {
   onStart?: (pid: number, log: Logger) => void;
   /** Gives the child a socket as its fd 3 and hands our end to this reader, with our outputs' logger (src/mask-channel.ts). */
   maskChannel?: (socket: Socket, log: Logger) => void;
+  /** Runs the child on this pseudo-terminal (src/terminal.ts): its one output goes to `stdout`; closed at the end. */
+  terminal?: Terminal;
 }
 
 /** Where the child's output and our messages go; supervise ends both destinations and waits until they finish. */
@@ -51,20 +54,20 @@ const IN_FLIGHT_BYTES = 1 << 20;
 
 /** Runs the child to its end and resolves to our exit code (rules in src/exit-codes.ts); never rejects for the child. */
 export async function supervise(o: SuperviseOptions): Promise<number> {
-  const started = startChild(o.command, o.args, o.env, o.maskChannel !== undefined);
+  const { terminal } = o;
+  const started = startChild(o.command, o.args, o.env, { channel: o.maskChannel !== undefined, terminal });
   const out = openOutputs(o, 'child' in started ? started.child : undefined);
   if (!('child' in started)) {
+    terminal?.close();
     out.log.error(started.message);
     await endAll(out);
     return started.code;
   }
-  const { child } = started;
+  const { child, output: pipes } = started;
   const { log } = out;
   // Same tick as the spawn, so no chunk is read before our destinations are attached; `end: false` because the
-  // stderr destination also carries our own last message.
-  const pipes = [child.stdout, child.stderr];
-  pipes[0].pipe(out.stdout, { end: false });
-  pipes[1].pipe(out.stderr, { end: false });
+  // stderr destination also carries our own last message. A terminal's one output (both streams, in order) is stdout.
+  pipes.forEach((pipe, index) => pipe.pipe(index === 0 ? out.stdout : out.stderr, { end: false }));
   const ended = Promise.all(pipes.map((pipe) => finished(pipe).catch(() => undefined)));
   // Our end of the mask channel, read when its reader asks; it never keeps us running (a process the child left
   // behind may hold the other end), and closes with us.
@@ -88,8 +91,16 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
   // Once the child is gone we only wait for its pipes and our outputs: a stop request ends that wait.
   let requestStop = (): void => {};
   const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
-  const release = o.signals((signal) => {
-    if (signal === 'SIGTSTP' || signal === 'SIGCONT') return jobControl(child, signal);
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (signal === 'SIGTSTP' || signal === 'SIGCONT') {
+      // The shell takes our terminal back while we are stopped, and gives it back raw to us after.
+      if (signal === 'SIGTSTP') terminal?.pause();
+      jobControl(child, signal);
+      if (signal === 'SIGCONT') terminal?.resume();
+      return;
+    }
+    // The child's terminal takes our new size (src/terminal.ts), and the kernel signals its foreground group.
+    if (signal === 'SIGWINCH' && terminal) return;
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
       if (signal === 'SIGTERM' || signal === 'SIGINT') requestStop();
       return;
@@ -108,9 +119,12 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
         signalTree(child, 'SIGKILL');
       }, o.stopTimeoutMs);
     }
-    // From a terminal too: the child's group is not the terminal's foreground one, so Ctrl-C reached only us.
+    // From a terminal too: the child's group is not the terminal's foreground one, so Ctrl-C reached only us (on a
+    // terminal of ours, Ctrl-C is a byte passed to the child's terminal, which signals its foreground group).
     signalTree(child, signal, o.singleChild);
-  });
+  };
+  const release = o.signals(onSignal);
+  terminal?.start(() => onSignal('SIGTSTP'));
   if (child.pid !== undefined) o.onStart?.(child.pid, log);
 
   const { code, signal, spawnError } = await exited;
@@ -129,6 +143,7 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
   const gaveUp = await Promise.race([endAll(out).then(() => false), patience.then(() => true)]);
   if (gaveUp) [out.stdout, out.stderr].forEach((w) => w.destroy());
   channel?.destroy();
+  terminal?.close();
   release();
   if (gaveUp) out.abandon?.(code);
   return code;
