@@ -72,7 +72,10 @@ export async function openTerminal(): Promise<Terminal | string> {
     pty = requireBinary('pty.node');
     fds = pty.open(stdout.columns, stdout.rows);
   } catch (error) {
-    return `the pseudo-terminal binding (@lydell/node-pty) did not load: ${(error as NodeJS.ErrnoException).code ?? 'not installed for this platform'}`;
+    // Its loader's own error, for a platform package not installed, is MODULE_NOT_FOUND's cause.
+    const { code, cause } = error as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+    const missing = code === 'MODULE_NOT_FOUND' || cause?.code === 'MODULE_NOT_FOUND';
+    return `the pseudo-terminal binding (@lydell/node-pty) ${missing ? 'is not installed for this platform (an install with --omit=optional?)' : `did not load: ${code ?? 'error'}`}`;
   }
   const devNull = openSync('/dev/null', 'r');
   const stdio: (number | 'ignore')[] = [fds.slave, fds.slave, fds.slave];

@@ -2,7 +2,7 @@
 
 argv: a JSON object {"command": [...], "cols": N, "rows": N, "steps": [...], "env": {...}}. Each step is one of
 {"wait": TEXT} (until the screen's bytes so far hold TEXT, from the end of the previous wait), {"send": TEXT},
-{"resize": [COLS, ROWS]} or {"sleep": SECONDS}. Prints one JSON line: the exit status, the output (base64), whether
+{"resize": [COLS, ROWS]}, {"signal": NUMBER} (to the command) or {"sleep": SECONDS}. Prints one JSON line: the exit status, the output (base64), whether
 the terminal's modes (termios) at the end are those it started with, and the step that timed out, if one did.
 """
 import base64, fcntl, json, os, pty, select, struct, sys, termios, time
@@ -54,6 +54,8 @@ for index, step in enumerate(spec.get("steps", [])):
         os.write(master, step["send"].encode())
     elif "resize" in step:
         fcntl.ioctl(master, termios.TIOCSWINSZ, winsize(*step["resize"]))
+    elif "signal" in step:
+        os.kill(pid, step["signal"])
     elif "sleep" in step:
         deadline = time.time() + step["sleep"]
         while time.time() < deadline and read_some(deadline):
