@@ -272,8 +272,9 @@ process.stdin.once('data', () => { for (const out of [process.stdout, process.st
   it('our drain warning waits too: a child exits mid-secret and a descendant holds its output open', { timeout: 30_000 }, async () => {
     const dir = project({ secrets: ['PASSWORD'] });
     // The background sleep (in a session of its own, out of reach of the group's cleanup) keeps stderr open: after
-    // 1 s of silence we warn and stop reading, long before --hold-ms.
-    const child = 'printf "token: %.16s" "$PASSWORD" >&2; setsid sleep 3 & exit 0';
+    // 1 s of silence we warn and stop reading, long before --hold-ms. The child exits only once the sleep has left
+    // its group: until setsid runs, the group's cleanup at the child's exit would end it too.
+    const child = 'printf "token: %.16s" "$PASSWORD" >&2; setsid sleep 3 & until [ "$(cut -d" " -f5 /proc/$!/stat)" != "$(cut -d" " -f5 /proc/$$/stat)" ]; do :; done; exit 0';
     const entry = start(['--hold-ms', '10000', '--', 'sh', '-c', child], { dir, env: { PASSWORD } });
     assert.deepEqual(await entry.exit, { code: 0, signal: null });
     assert.match(entry.stderr(), /^token: \*\*\*sinch-entrypoint: warn: the child exited but a process it left behind holds its output open/m);
