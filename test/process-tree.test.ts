@@ -179,9 +179,10 @@ async function jobControl(entry: Started, resume: () => void): Promise<void> {
 const hasScript = spawnSync('script', ['--version']).status === 0;
 const hasBash = spawnSync('bash', ['--version']).status === 0;
 
-describe('at a terminal (a real pseudo-terminal from script(1))', { skip: !hasScript && 'no `script` (util-linux)' }, () => {
+// With --no-tty: the child on pipes, its signals all through us (test/terminal.test.ts has it on a terminal of ours).
+describe('at a terminal with --no-tty (a real pseudo-terminal from script(1))', { skip: !hasScript && 'no `script` (util-linux)' }, () => {
   it('as its session leader (docker run -it): Ctrl-Z stops the group and us, SIGCONT resumes both, Ctrl-C once, twice escalates', { timeout: 30_000 }, async () => {
-    const command = `exec ${node} ${bin} -- ${node} ${fixture('tree/ticker.cjs')}`;
+    const command = `exec ${node} ${bin} --no-tty -- ${node} ${fixture('tree/ticker.cjs')}`;
     const entry = start([], { command: ['script', '-qec', command, '/dev/null'], stdin: true });
     // script(1) stops itself when its child (we) stops, and on its SIGCONT sends us one: as a shell's `fg` would.
     await jobControl(entry, () => process.kill(entry.child.pid!, 'SIGCONT'));
@@ -191,7 +192,7 @@ describe('at a terminal (a real pseudo-terminal from script(1))', { skip: !hasSc
 
   it('under an interactive shell, a tree (sh -c): Ctrl-Z, fg, Ctrl-C twice, and the shell takes commands again', { skip: !hasBash && 'no bash', timeout: 30_000 }, async () => {
     const entry = start([], { command: ['script', '-qec', 'bash --norc --noprofile -i', '/dev/null'], stdin: true, env: { PS1: '$ ' } });
-    entry.child.stdin!.write(`${node} ${bin} -- sh -c '${node} ${fixture('tree/ticker.cjs')}; true'\n`);
+    entry.child.stdin!.write(`${node} ${bin} --no-tty -- sh -c '${node} ${fixture('tree/ticker.cjs')}; true'\n`);
     await jobControl(entry, () => entry.child.stdin!.write('fg\n'));
     entry.child.stdin!.write('echo "done $?"\n');
     await entry.line(/^done 137/);

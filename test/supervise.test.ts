@@ -327,11 +327,11 @@ process.stdin.once('data', () => { for (const out of [process.stdout, process.st
     });
   });
 
-  it('sets FORCE_COLOR and the .NET equivalent when our output is a terminal, unless NO_COLOR', { skip: !hasScript && noScript }, () => {
+  it('sets FORCE_COLOR and the .NET equivalent when our output is a terminal and the child has pipes (--no-tty), unless NO_COLOR', { skip: !hasScript && noScript }, () => {
     const names = ['FORCE_COLOR', 'DOTNET_SYSTEM_CONSOLE_ALLOW_ANSI_COLOR_REDIRECTION'];
     const under = (extra: string): Record<string, string | null> => {
       const dir = project();
-      const command = `${extra} ${node} ${bin} --quiet -- ${node} ${fixture('env.js')} ${names.join(' ')}`;
+      const command = `${extra} ${node} ${bin} --quiet --no-tty -- ${node} ${fixture('env.js')} ${names.join(' ')}`;
       const out = execFileSync('script', ['-qec', command, '/dev/null'], { cwd: dir, env: { PATH: process.env.PATH, HOME: dir, SINCH_ENVIRONMENT: 'production' }, encoding: 'utf8' });
       return JSON.parse(out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1));
     };

@@ -2,7 +2,7 @@
 // a terminal of ours, masked on its way to the user's, input and Ctrl-C/Ctrl-Z as in a plain shell, modes restored.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -78,6 +78,20 @@ describe('run at a terminal', { skip }, () => {
     assert.equal(screen.timedOut, null, screen.output);
     assert.equal(screen.output, 'key: ***\r\r\nnext\r\r\n');
   });
+
+  // The binding is N-API, one binary for every Node: the releases .ci/run installs (test/package.test.ts) load it too.
+  const releases = readFileSync(join(root, '.ci', 'node-releases'), 'utf8').split('\n').filter((line) => /^\d/.test(line));
+  for (const release of releases) {
+    const node = join(process.env.SINCH_TEST_NODES ?? join(root, '.ci', 'nodes'), release, 'bin', 'node');
+    it(`under Node ${release} too, the child gets a terminal`, { skip: !existsSync(node) && `no ${node} (.ci/run installs it)` }, () => {
+      const dir = project({ secrets: ['API_KEY'] });
+      const screen = onTerminal([node, bin, '--quiet', '--', node, '-e', 'console.log(`terminal: ${process.stdout.isTTY} ${process.version}`)'], [], {
+        cwd: dir, env: { SINCH_ENVIRONMENT: 'production', API_KEY: SECRET },
+      });
+      assert.equal(screen.output, `terminal: true v${release}\r\r\n`);
+      assert.deepEqual([screen.exit, screen.modesRestored], [0, true]);
+    });
+  }
 
   it('a resize reaches the child as SIGWINCH with the new size', () => {
     const screen = entrypoint(['--quiet', '--', process.execPath, child], [{ wait: 'ready' }, { resize: [120, 40] }, { wait: 'resized: 120x40' }, { send: 'quit\r' }]);
