@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { secrets, writeCorpus } from './corpus.js';
 import { lineLatency } from './latency.js';
+import { terminalRace } from './terminal.js';
 
 const data = join(import.meta.dirname, '.data');
 const bin = join(import.meta.dirname, '..', 'bin', 'sinch-entrypoint.cjs');
@@ -105,4 +106,17 @@ for (const k of (process.env.BENCH_K ?? '1,10,100,1000').split(',').map(Number))
   const ms = (x: number) => x.toFixed(3);
   console.log(`\nLine latency, K=100 (${pass.samples} lines): passthrough median ${ms(pass.median)} ms p99 ${ms(pass.p99)} ms;` +
     ` redactor median ${ms(ours.median)} ms p99 ${ms(ours.p99)} ms; added median ${ms(ours.median - pass.median)} ms p99 ${ms(ours.p99 - pass.p99)} ms`);
+}
+
+// At a terminal: the child on a terminal of ours, against the same child on pipes, both to a real terminal.
+if (execFileSync('python3', ['-c', 'import pty; print(1)'], { encoding: 'utf8' }).trim() === '1') {
+  const { dir } = project(100);
+  const corpus = join(data, `corpus-k100-${corpusBytes}.log`);
+  if (!existsSync(corpus)) await writeCorpus(corpus, corpusBytes, secrets(100));
+  const file = join(data, 'terminal-50MB.log');
+  execFileSync('bash', ['-c', `head -c ${50 * MB} ${corpus} > ${file}`]);
+  const t = terminalRace(bin, dir, file, Number(process.env.BENCH_RUNS ?? 5));
+  const rate = (s: number) => (50 / s).toFixed(0);
+  console.log(`\nAt a terminal, K=100, 50 MB (cat as the function, a pty reader): straight ${rate(t.direct)} MB/s; run on pipes (--no-tty) ${rate(t.pipes)} MB/s;` +
+    ` run on its own terminal ${rate(t.terminal)} MB/s, ${(t.terminal / t.pipes).toFixed(2)}x the time of pipes`);
 }

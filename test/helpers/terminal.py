@@ -1,14 +1,16 @@
 """Runs a command on a fresh pseudo-terminal, as a terminal emulator would, and reports what it showed.
 
-argv: a JSON object {"command": [...], "cols": N, "rows": N, "steps": [...], "env": {...}}. Each step is one of
+argv: a JSON object {"command": [...], "cols": N, "rows": N, "steps": [...], "env": {...}, "keep": true}. Each step is one of
 {"wait": TEXT} (until the screen's bytes so far hold TEXT, from the end of the previous wait), {"send": TEXT},
 {"resize": [COLS, ROWS]}, {"signal": NUMBER} (to the command) or {"sleep": SECONDS}. Prints one JSON line: the exit status, the output (base64), whether
-the terminal's modes (termios) at the end are those it started with, and the step that timed out, if one did.
+the terminal's modes (termios) at the end are those it started with, the step that timed out, if one did, and the
+byte count and seconds from start to end. With "keep": false (a benchmark) the output is counted, not kept.
 """
 import base64, fcntl, json, os, pty, select, struct, sys, termios, time
 
 spec = json.loads(sys.argv[1])
 TIMEOUT = spec.get("timeout", 20)
+KEEP = spec.get("keep", True)
 
 
 def winsize(cols, rows):
@@ -22,12 +24,15 @@ if pid == 0:
     os.execvpe(spec["command"][0], spec["command"], {**os.environ, **spec.get("env", {})})
 
 start_modes = termios.tcgetattr(master)
+started = time.time()
 out = bytearray()
+count = 0
 seen = 0
 timed_out = None
 
 
 def read_some(deadline):
+    global count
     ready, _, _ = select.select([master], [], [], max(0, min(0.05, deadline - time.time())))
     if not ready:
         return True
@@ -35,7 +40,9 @@ def read_some(deadline):
         data = os.read(master, 65536)
     except OSError:  # EIO: nothing holds the terminal any more
         return False
-    out.extend(data)
+    count += len(data)
+    if KEEP:
+        out.extend(data)
     return bool(data)
 
 
@@ -66,6 +73,7 @@ if timed_out is not None:
 deadline = time.time() + TIMEOUT
 while read_some(deadline) and time.time() < deadline:
     pass
+seconds = time.time() - started
 _, status = os.waitpid(pid, 0)
 end_modes = termios.tcgetattr(master)
 print(json.dumps({
@@ -73,4 +81,6 @@ print(json.dumps({
     "output": base64.b64encode(bytes(out)).decode(),
     "modesRestored": start_modes == end_modes,
     "timedOut": timed_out,
+    "bytes": count,
+    "seconds": seconds,
 }))
