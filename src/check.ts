@@ -14,12 +14,14 @@ export interface CheckReport {
   secrets: { name: string; source: string }[];
   missing: string[];
   clients: ClientPlan[];
+  /** run's boot self-test of the redaction, which passed (else check exits 70 before a report), and its cost. */
+  selfTest: { passed: true; ms: number };
   /** How to give the missing ones (not in --json's output: a hint for people). */
   missingFix?: string;
 }
 
 /** Builds the plan from a resolved configuration; secret values never enter it. */
-export function checkReport(resolved: Resolved, clients: ClientPlan[]): CheckReport {
+export function checkReport(resolved: Resolved, clients: ClientPlan[], selfTestMs: number): CheckReport {
   const secrets = [
     ...resolved.secrets.map((s) => ({ name: s.name, source: s.source as string })),
     ...resolved.missing.map((name) => ({ name, source: 'missing' })),
@@ -35,6 +37,7 @@ export function checkReport(resolved: Resolved, clients: ClientPlan[]): CheckRep
     secrets,
     missing: resolved.missing,
     clients,
+    selfTest: { passed: true, ms: Math.round(selfTestMs * 100) / 100 },
     ...(resolved.missingFix ? { missingFix: resolved.missingFix } : {}),
   };
 }
@@ -63,6 +66,7 @@ export function formatCheck(report: CheckReport): string {
     ...(report.secrets.length ? report.secrets.map((s) => `  ${pad(s.name)}${formatSource(s.source)}`) : ['  (none)']),
     'SDK clients:',
     ...report.clients.map((c) => `  ${pad(c.client)}${c.ready ? 'ready' : `unavailable, lacks ${c.lacks.join(', ')}`}`),
+    `${pad('self-test')}passed: a test secret masked in every form, whole and split at every byte (${report.selfTest.ms} ms)`,
   ];
   if (report.missing.length) lines.push(`missing: ${report.missing.join(', ')}`);
   return lines.join('\n') + '\n';

@@ -6,6 +6,7 @@ import { deriveCommand } from './command.js';
 import { declareInDotenv, findProjectDir, readDotenv, readSinchJson } from './config.js';
 import { bootLine, childEnvironment, keptModeSettings, loadConfiguration, secretsToMask, type ConfigureOptions } from './configure.js';
 import { parseEnvironment } from './environment.js';
+import { REDACT_OPTIONS } from './options.js';
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import { createLogger, type Logger, type LoggerOptions } from './log.js';
 import { MASK_CHANNEL_ENV, openMaskChannel, type MaskChannel } from './mask-channel.js';
@@ -88,8 +89,11 @@ async function checkCommand(args: CheckArgs): Promise<number> {
   const log = createLogger(process.stderr, logOptions(args));
   const resolved = await loadConfiguration({ ...configureOptions(args), dir: projectDir(args.dir, log), enforce: false }, log);
   const { checkReport, printCheck } = await import('./check.js');
+  // run's boot self-test, under the default masking flags (check takes none): exit 70 here too when it fails.
+  const defaults = { mask: REDACT_OPTIONS.mask.default, 'min-secret-length': REDACT_OPTIONS['min-secret-length'].default, 'raw-limit': REDACT_OPTIONS['raw-limit'].default };
+  const { selfTestMs } = testedRedaction(secretsToMask(resolved), defaults, log);
   // The child would inherit our environment too: a client unlocked by `docker run -e` counts.
-  const plan = checkReport(resolved, planClients(childEnvironment(resolved, process.env)));
+  const plan = checkReport(resolved, planClients(childEnvironment(resolved, process.env)), selfTestMs);
   return printCheck(plan, { json: args.json, allowMissing: args['allow-missing'], out: (text) => process.stdout.write(text), log });
 }
 
@@ -147,7 +151,7 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
 
   const options = { holdMs: args['hold-ms'], rawLimit: args['raw-limit'] };
   // Compiled (and self-tested) before the child starts: a failing self-test must keep it from starting.
-  const redaction = args.masking ? testedRedaction(secretsToMask(resolved), args, bootLog) : undefined;
+  const redaction = args.masking ? testedRedaction(secretsToMask(resolved), args, bootLog).redaction : undefined;
   if (!redaction) bootLog.warn("--no-masking: the function's output is not masked; every secret it prints reaches this output");
   // At a terminal the child gets one of ours (src/terminal.ts), else pipes; one notice when it cannot.
   let terminal: Terminal | undefined;

@@ -2,35 +2,40 @@
 // boot self-test.
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import type { Logger } from './log.js';
+import { performance } from 'node:perf_hooks';
 import type { RedactArgs } from './options.js';
 import { canaryLeak, canarySecret } from './redact/canary.js';
 import type { NeedlePolicy, Secret } from './redact/needles.js';
 import { compileRedaction, type Redaction, type RedactorStream } from './redact/stream.js';
 
+/** The flags masking reads: check, which takes none of them, passes their defaults. */
+export type MaskingArgs = Pick<RedactArgs, 'mask' | 'min-secret-length' | 'raw-limit'>;
+
 /** Compiles the secrets for masking under the length flags, naming on stderr each one too short to mask. */
-export function compileSecrets(secrets: Secret[], args: RedactArgs, log: Logger): Redaction {
+export function compileSecrets(secrets: Secret[], args: MaskingArgs, log: Logger): Redaction {
   const redaction = compileRedaction(secrets, needlePolicy(args));
   // A key may come several times (the values other sources offered, a trimmed form): named once.
   for (const name of new Set(redaction.tooShort)) log.warn(`not masking ${name}: its value is shorter than ${args['min-secret-length']} bytes (--min-secret-length)`);
   return redaction;
 }
 
-function needlePolicy(args: RedactArgs): NeedlePolicy {
+function needlePolicy(args: MaskingArgs): NeedlePolicy {
   const minValueBytes = args['min-secret-length'];
   return { minValueBytes, minDerivedBytes: Math.max(8, minValueBytes) };
 }
 
 /**
- * The redaction of `run`, self-tested before the function may start: a random canary compiled with the secrets must
- * come out masked in every form, whole and split at every byte; if not, exit 70 and no child, since a redactor that
- * leaks in silence is the failure nobody would see.
+ * The redaction of `run` (and `check`), self-tested before the function may start: a random canary compiled with the
+ * secrets must come out masked in every form, whole and split at every byte; if not, exit 70 and no child, since a
+ * redactor that leaks in silence is the failure nobody would see. Also how long the self-test took, in ms.
  */
-export function testedRedaction(secrets: Secret[], args: RedactArgs, log: Logger): Redaction {
+export function testedRedaction(secrets: Secret[], args: MaskingArgs, log: Logger): { redaction: Redaction; selfTestMs: number } {
   const canary = canarySecret(args['min-secret-length']);
   const redaction = compileSecrets([...secrets, canary], args, log);
+  const started = performance.now();
   const leak = canaryLeak(redaction, canary, needlePolicy(args), args.mask, args['raw-limit']);
   if (leak) throw new EntrypointError(`self-test failed: a test secret's ${leak} came out unmasked; not starting the function (a bug: please report it)`, ExitCode.software);
-  return redaction;
+  return { redaction, selfTestMs: performance.now() - started };
 }
 
 /**

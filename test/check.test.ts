@@ -56,6 +56,17 @@ describe('check in development', () => {
     noLeak(r, ['env-value-123', 'dotenv-value-123', 'file-value-123', 'key-secret-123', 'keychain-value-123']);
   });
 
+  test("run's boot self-test ran: one line in the text plan, an object with its cost in --json", async () => {
+    const dir = makeProject({ 'sinch.json': SINCH_JSON, '.env': 'GIVEN=a-dotenv-value-123\n' });
+    const text = await runBin(['check'], { cwd: dir, env: { HOME: dir } });
+    assert.equal(text.exitCode, 0, text.stderr);
+    assert.match(text.stdout, /^self-test +passed: a test secret masked in every form, whole and split at every byte \(\d+(\.\d+)? ms\)$/m);
+    const json = await runBin(['check', '--json'], { cwd: dir, env: { HOME: dir } });
+    const { selfTest } = JSON.parse(json.stdout);
+    assert.equal(selfTest.passed, true);
+    assert.ok(typeof selfTest.ms === 'number' && selfTest.ms > 0 && selfTest.ms < 1000, String(selfTest.ms));
+  });
+
   test('missing declared keys: exit 78 listing every one; the plan still prints; --allow-missing exits 0', async () => {
     const dir = makeProject({ 'sinch.json': SINCH_JSON, '.env': 'ALPHA_KEY=\nBETA_KEY=\nGIVEN=x\n' });
     const r = await runBin(['check', '--json', '--secrets-dir', dir], { cwd: dir });
