@@ -2,7 +2,6 @@
 // boot self-test.
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import type { Logger } from './log.js';
-import { performance } from 'node:perf_hooks';
 import type { RedactArgs } from './options.js';
 import { canaryLeak, canarySecret } from './redact/canary.js';
 import type { NeedlePolicy, Secret } from './redact/needles.js';
