@@ -16,12 +16,14 @@ export interface CheckReport {
   clients: ClientPlan[];
   /** run's boot self-test of the redaction, which passed (else check exits 70 before a report), and its cost. */
   selfTest: { passed: true; ms: number };
+  /** Whether run follows the secrets while the function runs (--watch-secrets), what it reads, and --on-secret-change. */
+  watch: { on: boolean; sources: string[]; onChange: string };
   /** How to give the missing ones (not in --json's output: a hint for people). */
   missingFix?: string;
 }
 
 /** Builds the plan from a resolved configuration; secret values never enter it. */
-export function checkReport(resolved: Resolved, clients: ClientPlan[], selfTestMs: number): CheckReport {
+export function checkReport(resolved: Resolved, clients: ClientPlan[], selfTestMs: number, watch: CheckReport['watch']): CheckReport {
   const secrets = [
     ...resolved.secrets.map((s) => ({ name: s.name, source: s.source as string })),
     ...resolved.missing.map((name) => ({ name, source: 'missing' })),
@@ -38,6 +40,7 @@ export function checkReport(resolved: Resolved, clients: ClientPlan[], selfTestM
     missing: resolved.missing,
     clients,
     selfTest: { passed: true, ms: Math.round(selfTestMs * 100) / 100 },
+    watch,
     ...(resolved.missingFix ? { missingFix: resolved.missingFix } : {}),
   };
 }
@@ -66,10 +69,17 @@ export function formatCheck(report: CheckReport): string {
     ...(report.secrets.length ? report.secrets.map((s) => `  ${pad(s.name)}${formatSource(s.source)}`) : ['  (none)']),
     'SDK clients:',
     ...report.clients.map((c) => `  ${pad(c.client)}${c.ready ? 'ready' : `unavailable, lacks ${c.lacks.join(', ')}`}`),
+    `${pad('watching')}${formatWatch(report.watch)}`,
     `${pad('self-test')}passed: a test secret masked in every form, whole and split at every byte (${report.selfTest.ms} ms)`,
   ];
   if (report.missing.length) lines.push(`missing: ${report.missing.join(', ')}`);
   return lines.join('\n') + '\n';
+}
+
+function formatWatch(watch: CheckReport['watch']): string {
+  if (!watch.on) return 'off (--watch-secrets; on by default in production)';
+  if (watch.sources.length === 0) return 'on, but nothing to watch (no secrets directory, no platform store)';
+  return `${watch.sources.join('; ')}; on a change: mask the new values, then ${watch.onChange === 'none' ? 'nothing more' : watch.onChange === 'restart' ? 'restart the function' : `send it ${watch.onChange}`} (--on-secret-change)`;
 }
 
 function formatSource(source: string): string {

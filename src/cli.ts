@@ -13,14 +13,17 @@ import { MASK_CHANNEL_ENV, openMaskChannel, type MaskChannel } from './mask-chan
 import { hintText, MaskStats, reportAtExit, type StreamName } from './mask-stats.js';
 import { redactStdio } from './redact/pump.js';
 import { createMatcher, createRedactor, type RedactorStream } from './redact/stream.js';
-import { compileSecrets, learnInto, testedRedaction } from './redaction.js';
+import { compileSecrets, learnInto, testedRedaction, type Learner } from './redaction.js';
 import { planClients } from './sdk-clients.js';
 import { openLocalStore, storeChoice } from './secrets/local-store.js';
 import { restoreEndingSignals, takeSignals } from './signals.js';
 import { quietStdioOnFirstUse, stderrBlocking } from './stdio.js';
 import { MASK_CHANNEL_FD } from './spawn.js';
-import { supervise, type Outputs } from './supervise.js';
-import { openTerminal, wantsTerminal, type Terminal } from './terminal.js';
+import type { Secret } from './redact/needles.js';
+import type { Resolved } from './secrets/resolve.js';
+import { supervise, type ChildControl, type Outputs } from './supervise.js';
+import { terminalMaker, wantsTerminal, type Terminal } from './terminal.js';
+import { watchSecrets, watchedSources } from './watch/secrets.js';
 
 /** Runs one command line and resolves to the exit code to leave with. */
 export async function cli(argv: string[]): Promise<number> {
@@ -93,7 +96,9 @@ async function checkCommand(args: CheckArgs): Promise<number> {
   const defaults = { mask: REDACT_OPTIONS.mask.default, 'min-secret-length': REDACT_OPTIONS['min-secret-length'].default, 'raw-limit': REDACT_OPTIONS['raw-limit'].default };
   const { selfTestMs } = testedRedaction(secretsToMask(resolved), defaults, log);
   // The child would inherit our environment too: a client unlocked by `docker run -e` counts.
-  const plan = checkReport(resolved, planClients(childEnvironment(resolved, process.env)), selfTestMs);
+  const watching = args['watch-secrets'] ?? resolved.environment === 'production';
+  const watch = { on: watching, sources: watching ? watchedSources(resolved, args['refresh-interval'] * 1000) : [], onChange: args['on-secret-change'] };
+  const plan = checkReport(resolved, planClients(childEnvironment(resolved, process.env)), selfTestMs, watch);
   return printCheck(plan, { json: args.json, allowMissing: args['allow-missing'], out: (text) => process.stdout.write(text), log });
 }
 
@@ -154,16 +159,24 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
   const redaction = args.masking ? testedRedaction(secretsToMask(resolved), args, bootLog).redaction : undefined;
   if (!redaction) bootLog.warn("--no-masking: the function's output is not masked; every secret it prints reaches this output");
   // At a terminal the child gets one of ours (src/terminal.ts), else pipes; one notice when it cannot.
-  let terminal: Terminal | undefined;
+  let terminal: (() => Terminal) | undefined;
   if (args.tty && wantsTerminal()) {
-    const opened = await openTerminal();
-    if (typeof opened === 'string') bootLog.notice(`the function gets pipes, not a terminal: ${opened}`);
-    else terminal = opened;
+    const maker = await terminalMaker();
+    if (typeof maker === 'string') bootLog.notice(`the function gets pipes, not a terminal: ${maker}`);
+    else terminal = maker;
   }
+  // Rotation (src/watch/): on by default in production, where a Kubernetes volume or the store rotates secrets.
+  const watching = args['watch-secrets'] ?? resolved.environment === 'production';
+  let control: ChildControl | undefined;
+  let watch: { check(): void; close(): void } | undefined;
+  // The mask channel (src/mask-channel.ts): values the function learns at run time, masked from then on.
+  const envOf = (r: Resolved): Record<string, string | undefined> =>
+    redaction ? { ...childEnvironment(r, process.env), [MASK_CHANNEL_ENV]: String(MASK_CHANNEL_FD) } : childEnvironment(r, process.env);
   const stats = new MaskStats();
   const hints = new Set<string>();
   /** What is said at the end, also when we give up on a reader that never reads. */
   const finish = (): void => {
+    watch?.close();
     for (const text of hints) bootLog.notice(text);
     hints.clear();
     if (!redaction) bootLog.warn('--no-masking was on: nothing the function printed was masked');
@@ -172,6 +185,15 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
   let log: Logger;
   let redactors: RedactorStream[] = [];
   let channel: MaskChannel | undefined;
+  // One learner for the run (a matcher learns one set holding every value learned): the channel's and rotation's.
+  let learn: Learner = () => [];
+  const registered = new Set<string>();
+  const register = (secret: Secret, log: Logger): void => {
+    for (const { name } of learn([secret], 'mask channel')) {
+      if (!registered.has(name)) log.notice(`masking ${name} from now on: the function registered it on the mask channel`);
+      registered.add(name);
+    }
+  };
   const outputs = (): Outputs => {
     // In development, the first mask of each key says where the function printed it, so its log line can be fixed.
     // Said on the next turn: the mask is found inside the stderr redactor's own write, which our line goes through.
@@ -187,7 +209,7 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
         });
       }
       : undefined;
-    const redactor = (stream: StreamName): RedactorStream => createRedactor(redaction ? createMatcher(redaction, args.mask) : null, { ...options, beforeRead: () => channel?.drain(), watch: stats.watch(stream, hint) });
+    const redactor = (stream: StreamName): RedactorStream => createRedactor(redaction ? createMatcher(redaction, args.mask) : null, { ...options, beforeRead: () => (channel?.drain(), watch?.check()), watch: stats.watch(stream, hint) });
     const [stdout, stderr] = (redactors = [redactor('stdout'), redactor('stderr')]);
     for (const [from, to] of [[stdout, process.stdout], [stderr, process.stderr]] as const) {
       from.pipe(to);
@@ -196,22 +218,30 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
     }
     // Ours go through the child's stderr redactor, masked too, and never inside a partial secret it holds.
     log = createLogger({ write: (text) => stderr.writeMessage(text) }, logOptions(args));
+    if (redaction) learn = learnInto(() => redactors, args, log);
+    if (watching) {
+      watch = watchSecrets({
+        resolved, intervalMs: args['refresh-interval'] * 1000, deadlineMs: args['secrets-timeout'], policy: args['on-secret-change'],
+        mask: (secrets, from) => learn(secrets, from), env: envOf, control: control!, log,
+      });
+    }
     // Node does not exit while a write to a reader that never reads is pending: after a stop request we must.
     return { stdout, stderr, log, abandon: (code) => (finish(), process.exit(code)) };
   };
   const code = await supervise({
     command,
     args: commandArgs,
-    // The mask channel (src/mask-channel.ts): values the function learns at run time, masked from then on.
-    env: redaction ? { ...childEnvironment(resolved, process.env), [MASK_CHANNEL_ENV]: String(MASK_CHANNEL_FD) } : childEnvironment(resolved, process.env),
-    maskChannel: redaction ? (socket, log) => (channel = openMaskChannel(socket, learnInto(() => redactors, args, log), log)) : undefined,
+    env: envOf(resolved),
+    maskChannel: redaction ? (socket, log) => (channel = openMaskChannel(socket, (secret) => register(secret, log), log)) : undefined,
     outputs,
     stopTimeoutMs: stopTimeout * 1000,
     singleChild: args['single-child'],
     terminal,
+    control: (given) => (control = given),
     signals: takeSignals,
-    onStart: (pid, log) => log.notice(...bootLine(resolved, [command, ...commandArgs], pid)),
+    onStart: (pid, log, restarted) => (restarted ? log.notice(`restarted ${[command, ...commandArgs].join(' ')} (pid ${pid})`) : log.notice(...bootLine(resolved, [command, ...commandArgs], pid))),
   });
   finish();
   return code;
 }
+

@@ -55,6 +55,7 @@ export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promi
   const credentials: Secret[] = Object.values(CLI_ALIASES).filter((name) => process.env[name]).map((name) => ({ name, value: process.env[name]! }));
   if (dir) sources.push(filesSource(dir));
   let storeToken: string | undefined;
+  const refresh: NonNullable<Resolved['refresh']> = dir ? { secretsDir: dir } : {};
   if (environment === 'production') {
     const [{ platformSettings }, { fetchPlatformStore }] = await Promise.all([
       import('./secrets/platform-contract.js'),
@@ -64,6 +65,7 @@ export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promi
     if (settings) {
       storeToken = settings.token;
       const store = await fetchPlatformStore({ ...settings, deadlineMs: o.storeTimeoutMs, onWait: (message) => log.notice(message) });
+      refresh.platform = { ...settings, ...(store.etag ? { etag: store.etag } : {}) };
       for (const part of ['variables', 'secrets'] as const) {
         for (const name of Object.keys(store[part])) if (OWN_SETTINGS.includes(name)) throw ownSetting(`the platform store's ${part}`, name);
       }
@@ -97,6 +99,7 @@ export async function loadConfiguration(o: ConfigureOptions, log: Logger): Promi
     sources,
   );
   resolved.credentials = credentials;
+  resolved.refresh = refresh;
   for (const s of resolved.secrets) {
     if (s.bytes) log.notice(`${s.name}: its file is not UTF-8 text, so it is not put in the environment (the function reads the file itself); its bytes are masked`);
   }

@@ -1,4 +1,5 @@
 // Our options: what each command takes, as yargs declares them and the quick parser reads them, and their checks.
+import { constants } from 'node:os';
 import type { Options } from 'yargs';
 import { EntrypointError, ExitCode } from './exit-codes.js';
 import { isDirectory } from './text.js';
@@ -15,8 +16,10 @@ export interface CommonArgs {
 export type ConfigArgs = CommonArgs & { environment?: string; 'secrets-dir'?: string; 'allow-missing': boolean };
 /** ...and those of the commands that mask (run, redact). */
 export type RedactArgs = ConfigArgs & { mask: string; 'min-secret-length': number; 'hold-ms': number; 'raw-limit': number };
-export type RunArgs = RedactArgs & { 'stop-timeout': number; 'single-child': boolean; masking: boolean; tty: boolean; 'stats-file'?: string };
-export type CheckArgs = ConfigArgs & { json: boolean };
+/** ...and those of the commands that follow the secrets while the function runs (run; check reports them). */
+export type WatchArgs = { 'watch-secrets'?: boolean; 'refresh-interval': number; 'on-secret-change': 'none' | 'restart' | NodeJS.Signals };
+export type RunArgs = RedactArgs & WatchArgs & { 'stop-timeout': number; 'single-child': boolean; masking: boolean; tty: boolean; 'stats-file'?: string };
+export type CheckArgs = ConfigArgs & WatchArgs & { json: boolean };
 export type SecretsAction = 'add' | 'list' | 'get' | 'delete';
 export type SecretsArgs = CommonArgs & { key?: string; value?: string; show?: boolean; force?: boolean };
 
@@ -59,6 +62,13 @@ export function directory(dir: unknown): string {
 }
 
 
+/** --on-secret-change: none, restart, or a signal the child can be sent (not SIGKILL or SIGSTOP, which end or stop it). */
+function changePolicy(value: unknown): WatchArgs['on-secret-change'] {
+  if (value === 'none' || value === 'restart') return value;
+  if (typeof value === 'string' && /^SIG[A-Z0-9]+$/.test(value) && value in constants.signals && value !== 'SIGKILL' && value !== 'SIGSTOP') return value as NodeJS.Signals;
+  throw new EntrypointError('--on-secret-change: expected none, restart or a signal name (SIGHUP, SIGUSR1, ...)', ExitCode.usage);
+}
+
 /** A boolean flag given a value (`--quiet=yes`): yargs reads anything but `true` as false, so it is exit 64. */
 export function checkBooleans(argv: string[], table: Record<string, Options>): void {
   for (const arg of argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv) {
@@ -84,6 +94,13 @@ const CONFIG_OPTIONS = {
   'allow-missing': { type: 'boolean', default: false, describe: 'Start even when a declared secret has no value (a warning, not exit 78)' },
 } satisfies Record<string, Options>;
 
+/** The options of `run` and `check` about following the secrets while the function runs (src/watch/). */
+const WATCH_OPTIONS = {
+  'watch-secrets': { type: 'boolean', describe: 'Follow the secrets while the function runs: mounted files as they change, the platform store every --refresh-interval; new values masked at once (default: on in production, off in development)' },
+  'refresh-interval': { requiresArg: true, default: 60, coerce: within('refresh-interval', 1, MAX_TIMER_MS / 1000), describe: 'Seconds between reads of the platform store (and of the mounted files, besides their change events) while watching' },
+  'on-secret-change': { type: 'string', requiresArg: true, default: 'none', coerce: last(changePolicy), describe: 'What a changed secret does to the function: none, restart, or a signal to send it (e.g. SIGHUP)' },
+} satisfies Record<string, Options>;
+
 /** The options of `redact`; `run` takes these and its own. */
 export const REDACT_OPTIONS = {
   ...CONFIG_OPTIONS,
@@ -96,6 +113,7 @@ export const REDACT_OPTIONS = {
 /** The options of `run`: redact's, and the child's stop, its signals, its terminal, the counts file and the escape hatch. */
 export const RUN_OPTIONS = {
   ...REDACT_OPTIONS,
+  ...WATCH_OPTIONS,
   'stop-timeout': { requiresArg: true, default: 10, coerce: within('stop-timeout', 0, MAX_TIMER_MS / 1000), describe: 'Seconds the function has to stop after SIGTERM/SIGINT before SIGKILL' },
   'single-child': { type: 'boolean', default: false, describe: 'Forward signals to the command alone, not to its whole process group' },
   'stats-file': { type: 'string', requiresArg: true, coerce: last(), describe: 'Write what was masked (counts per key and stream, never a value) to this JSON file at exit' },
@@ -106,6 +124,7 @@ export const RUN_OPTIONS = {
 /** The options of `check`: the configuration's, and --json. */
 export const CHECK_OPTIONS = {
   ...CONFIG_OPTIONS,
+  ...WATCH_OPTIONS,
   json: { type: 'boolean', default: false, describe: 'Print the plan as JSON' },
 } satisfies Record<string, Options>;
 

@@ -69,6 +69,11 @@ export async function endLeftovers(pgid: number, o: { graceMs: number; terminate
   }
 }
 
+/** Resolves once group `pgid` is empty (its SIGKILLed members gone), or after `ms`: the most a restart waits for it. */
+export async function groupGone(pgid: number, ms: number): Promise<void> {
+  for (const end = Date.now() + ms; groupLeft(pgid) && Date.now() < end; ) await new Promise((resolve) => setTimeout(resolve, POLL_MS / 5));
+}
+
 /** kill(-pgid, signal), for a group whose leader is gone; a group emptied meanwhile is no error. */
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   try {

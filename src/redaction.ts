@@ -37,25 +37,32 @@ export function testedRedaction(secrets: Secret[], args: MaskingArgs, log: Logge
   return { redaction, selfTestMs: performance.now() - started };
 }
 
+/** Masks values learned while the function runs, from now on; returns those it took (new, long enough). */
+export type Learner = (secrets: Secret[], from: string) => Secret[];
+
 /**
- * What the mask channel feeds (src/mask-channel.ts): each new value is compiled with every one learned before (a
- * matcher learns one set that holds them all) and learned by `redactors` at once, before they read more input.
+ * What the mask channel and the rotation of secrets feed (src/mask-channel.ts, src/watch/): each new value is
+ * compiled with every one learned before (a matcher learns one set that holds them all, so there is one learner per
+ * run) and learned by `redactors` at once, before they read more input. A value too short to mask is named, with
+ * `from`, in a warning.
  */
-export function learnInto(redactors: () => RedactorStream[], args: RedactArgs, log: Logger): (secret: Secret) => void {
+export function learnInto(redactors: () => RedactorStream[], args: RedactArgs, log: Logger): Learner {
   const learned: Secret[] = [];
   const seen = new Set<string>();
   const policy = needlePolicy(args);
-  return (secret) => {
-    const key = `${secret.name}\0${secret.value}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    if (secret.value === '' || Buffer.byteLength(secret.value) < policy.minValueBytes) {
-      log.warn(`not masking ${secret.name} (mask channel): its value is shorter than ${args['min-secret-length']} bytes (--min-secret-length)`);
-      return;
-    }
-    if (!learned.some((s) => s.name === secret.name)) log.notice(`masking ${secret.name} from now on: the function registered it on the mask channel`);
-    learned.push(secret);
+  return (secrets, from) => {
+    const taken = secrets.filter((secret) => {
+      const key = `${secret.name}\0${secret.value}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      if (secret.value !== '' && Buffer.byteLength(secret.value) >= policy.minValueBytes) return true;
+      log.warn(`not masking ${secret.name} (${from}): its value is shorter than ${args['min-secret-length']} bytes (--min-secret-length)`);
+      return false;
+    });
+    if (taken.length === 0) return taken;
+    learned.push(...taken);
     const redaction = compileRedaction(learned, policy);
     for (const redactor of redactors()) redactor.learn(redaction, args.mask);
+    return taken;
   };
 }

@@ -1,10 +1,11 @@
 // Runs the user's function as our child and stays in front of it as an init would: pipes, signals, grace, exit code.
 import type { Socket } from 'node:net';
-import type { Readable, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { drain, DRAIN_MAX_MS } from './drain.js';
 import { exitCodeForChild, exitCodeForSpawnError } from './exit-codes.js';
 import type { Logger } from './log.js';
-import { endLeftovers, jobControl, LEFTOVER_GRACE_MS, signalTree } from './process-group.js';
+import { endLeftovers, groupGone, jobControl, LEFTOVER_GRACE_MS, signalTree } from './process-group.js';
 import { MASK_CHANNEL_FD, startChild, type Child } from './spawn.js';
 import type { Terminal } from './terminal.js';
 
@@ -14,22 +15,32 @@ export interface SuperviseOptions {
   /** The child's whole environment (not merged with ours again). */
   env: Record<string, string | undefined>;
   /**
-   * Makes our outputs; called once, as soon as the child is spawned (or for the error that stops its spawn), so that
-   * building them (in `run`, compiling the secrets into two redactors) overlaps the child's start-up.
+   * Makes our outputs; called once, as soon as the first child is spawned (or for the error that stops its spawn),
+   * so that building them (in `run`, compiling the secrets into two redactors) overlaps the child's start-up.
    */
   outputs: () => Outputs;
-  /** After a SIGTERM/SIGINT, how long the child's process group may take to stop before SIGKILL. */
+  /** After a SIGTERM/SIGINT (or a restart), how long the child's process group may take to stop before SIGKILL. */
   stopTimeoutMs: number;
   /** Forward signals to the child alone, not to its process group (SIGKILL and the end of leftovers still go to the group). */
   singleChild?: boolean;
   /** Subscribes to the signals to forward and returns the release function: `takeSignals` from src/signals.ts. */
   signals: (handler: (signal: NodeJS.Signals) => void) => () => void;
-  /** Called as soon as the child runs, with our outputs' logger (cli writes the boot line). */
-  onStart?: (pid: number, log: Logger) => void;
-  /** Gives the child a socket as its fd 3 and hands our end to this reader, with our outputs' logger (src/mask-channel.ts). */
+  /** Called as soon as each child runs, with our outputs' logger (cli writes the boot line; `restarted` after a restart). */
+  onStart?: (pid: number, log: Logger, restarted: boolean) => void;
+  /** Gives each child a socket as its fd 3 and hands our end to this reader, with our outputs' logger (src/mask-channel.ts). */
   maskChannel?: (socket: Socket, log: Logger) => void;
-  /** Runs the child on this pseudo-terminal (src/terminal.ts): its one output goes to `stdout`; closed at the end. */
-  terminal?: Terminal;
+  /** Makes a pseudo-terminal for each child (src/terminal.ts): its one output goes to `stdout`; closed after it. */
+  terminal?: () => Terminal;
+  /** Hands over the means to signal or restart the running child (the rotation of secrets, src/watch/). */
+  control?: (control: ChildControl) => void;
+}
+
+/** What the rotation of secrets may do to the child (--on-secret-change). */
+export interface ChildControl {
+  /** Sends `signal` as a forwarded one goes (to the group, or the child alone with singleChild); no child, nothing. */
+  signal(signal: NodeJS.Signals): void;
+  /** Stops the child as a stop request does (SIGTERM, grace, SIGKILL), waits for its group, then starts it with `env`. */
+  restart(env: Record<string, string | undefined>, why: string): void;
 }
 
 /** Where the child's output and our messages go; supervise ends both destinations and waits until they finish. */
@@ -42,153 +53,166 @@ export interface Outputs {
   abandon?: (code: number) => void;
 }
 
-/** After the child exits, how long its pipes may stay silent (held open by a descendant) before we stop reading. */
-const DRAIN_IDLE_MS = 1000;
-/** ...and how long a descendant that keeps writing may keep us from exiting (waiting on a slow reader does not count). */
-const DRAIN_MAX_MS = 5000;
+/** How long a restart waits for a SIGKILLed group to be gone before it starts the next child anyway. */
+const RESTART_GROUP_MS = 1000;
+
+type Exit = { code: number; signal?: NodeJS.Signals | null; spawnError?: string };
+/** A stop under way: its SIGKILL deadline and timer; `byUs` for a restart's, which a stop request takes over. */
+type Stopping = { deadline: number; timer: NodeJS.Timeout; byUs: boolean };
+
 /**
- * What the child can have left in its pipes when it exits (64 KiB each by default, 1 MiB at most on Linux): a slow
- * reader may take that long; bytes past it were written by a descendant and do not extend the wait.
+ * Runs the child to its end and resolves to our exit code (rules in src/exit-codes.ts); never rejects for the child.
+ * A restart (ChildControl) ends one child as a stop request would and starts the next with the same outputs; only
+ * the last child's exit counts, and a stop request meanwhile ends it all.
  */
-const IN_FLIGHT_BYTES = 1 << 20;
-
-/** Runs the child to its end and resolves to our exit code (rules in src/exit-codes.ts); never rejects for the child. */
 export async function supervise(o: SuperviseOptions): Promise<number> {
-  const { terminal } = o;
-  const started = startChild(o.command, o.args, o.env, { channel: o.maskChannel !== undefined, terminal });
-  const out = openOutputs(o, 'child' in started ? started.child : undefined);
-  if (!('child' in started)) {
-    terminal?.close();
-    out.log.error(started.message);
-    await endAll(out);
-    return started.code;
-  }
-  const { child, output: pipes } = started;
-  const { log } = out;
-  // Same tick as the spawn, so no chunk is read before our destinations are attached; `end: false` because the
-  // stderr destination also carries our own last message. A terminal's one output (both streams, in order) is stdout.
-  pipes.forEach((pipe, index) => pipe.pipe(index === 0 ? out.stdout : out.stderr, { end: false }));
-  const ended = Promise.all(pipes.map((pipe) => finished(pipe).catch(() => undefined)));
-  // Our end of the mask channel, read when its reader asks; it never keeps us running (a process the child left
-  // behind may hold the other end), and closes with us.
-  const channel = o.maskChannel && (child.stdio[MASK_CHANNEL_FD] as Socket | null);
-  if (channel) {
-    channel.unref();
-    o.maskChannel!(channel, log);
-  }
+  let env = o.env;
+  let out: Outputs | undefined;
+  let child: Child | undefined;
+  let running = false;
+  // A stop request (SIGTERM/SIGINT) is for the whole run: no restart follows it. One once the child is gone ends our
+  // wait for its pipes and its leftovers (`hurried`).
+  let stopRequested = false;
+  let hurry = (): void => {};
+  const hurried = new Promise<void>((resolve) => (hurry = resolve));
+  let stopping: Stopping | undefined;
+  let next: { env: Record<string, string | undefined>; why: string } | undefined;
+  let terminal: Terminal | undefined;
 
-  const exited = new Promise<{ code: number; signal?: NodeJS.Signals | null; spawnError?: string }>((done) => {
-    child.once('exit', (code, signal) => done({ code: exitCodeForChild(code, signal), signal }));
-    // `on`, not `once`: kill() reports a failure (EPERM) as an 'error' event too, and an unheard one would throw.
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      if (child.pid === undefined) done({ code: exitCodeForSpawnError(error.code), spawnError: error.code ?? 'unknown error' });
-    });
-  });
-
-  let stopping = false;
-  let stopDeadline = 0;
-  let killTimer: NodeJS.Timeout | undefined;
-  // Once the child is gone we only wait for its pipes and our outputs: a stop request ends that wait.
-  let requestStop = (): void => {};
-  const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
+  /** SIGTERM to the running child, then SIGKILL after the grace; `byUs` for a restart (a stop request takes it over). */
+  const stop = (signal: NodeJS.Signals, byUs: boolean, log: Logger, why = `${signal}: stopping the child`): void => {
+    const timer = setTimeout(() => {
+      log.warn(`child still running ${o.stopTimeoutMs / 1000} s after ${signal}: sending SIGKILL`);
+      signalTree(child!, 'SIGKILL');
+    }, o.stopTimeoutMs);
+    stopping = { deadline: Date.now() + o.stopTimeoutMs, timer, byUs };
+    log.notice(`${why}; SIGKILL in ${o.stopTimeoutMs / 1000} s`);
+    signalTree(child!, signal, o.singleChild);
+  };
   const onSignal = (signal: NodeJS.Signals): void => {
+    const log = out!.log;
+    if (!running) {
+      // Between children (or draining the last one's output): a stop request ends the wait.
+      if (signal === 'SIGTERM' || signal === 'SIGINT') {
+        stopRequested = true;
+        next = undefined;
+        hurry();
+      }
+      return;
+    }
     if (signal === 'SIGTSTP' || signal === 'SIGCONT') {
       // The shell takes our terminal back while we are stopped, and gives it back raw to us after.
       if (signal === 'SIGTSTP') terminal?.pause();
-      jobControl(child, signal);
+      jobControl(child!, signal);
       if (signal === 'SIGCONT') terminal?.resume();
       return;
     }
     // The child's terminal takes our new size (src/terminal.ts), and the kernel signals its foreground group.
     if (signal === 'SIGWINCH' && terminal) return;
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
-      if (signal === 'SIGTERM' || signal === 'SIGINT') requestStop();
-      return;
-    }
     if (signal === 'SIGTERM' || signal === 'SIGINT') {
+      stopRequested = true;
+      next = undefined;
+      if (stopping?.byUs) {
+        stopping.byUs = false; // a restart's stop becomes the stop asked for, with the grace it has left
+        return log.notice(`${signal}: no restart; the child is already stopping`);
+      }
       if (stopping) {
         log.warn(`second ${signal}: sending SIGKILL to the child now`);
-        signalTree(child, 'SIGKILL');
-        return;
+        return signalTree(child!, 'SIGKILL');
       }
-      stopping = true;
-      stopDeadline = Date.now() + o.stopTimeoutMs;
-      log.notice(`${signal}: stopping the child; SIGKILL in ${o.stopTimeoutMs / 1000} s`);
-      killTimer = setTimeout(() => {
-        log.warn(`child still running ${o.stopTimeoutMs / 1000} s after ${signal}: sending SIGKILL`);
-        signalTree(child, 'SIGKILL');
-      }, o.stopTimeoutMs);
+      return stop(signal, false, log);
     }
     // From a terminal too: the child's group is not the terminal's foreground one, so Ctrl-C reached only us (on a
     // terminal of ours, Ctrl-C is a byte passed to the child's terminal, which signals its foreground group).
-    signalTree(child, signal, o.singleChild);
+    signalTree(child!, signal, o.singleChild);
   };
-  const release = o.signals(onSignal);
-  terminal?.start(() => onSignal('SIGTSTP'));
-  if (child.pid !== undefined) o.onStart?.(child.pid, log);
-
-  const { code, signal, spawnError } = await exited;
-  clearTimeout(killTimer);
-  // What the child started may outlive it: the stop's grace (what is left of it) or LEFTOVER_GRACE_MS, then SIGKILL.
-  const leftovers = spawnError ? undefined : endLeftovers(child.pid!, {
-    graceMs: stopping ? Math.max(0, stopDeadline - Date.now()) : LEFTOVER_GRACE_MS, terminated: stopping && !o.singleChild, now: stopRequested, log,
+  const release = o.signals((signal) => out && onSignal(signal));
+  o.control?.({
+    signal: (signal) => running && signalTree(child!, signal, o.singleChild),
+    restart: (env, why) => {
+      if (stopRequested) return;
+      next = { env, why };
+      if (running && !stopping) stop('SIGTERM', true, out!.log, `restarting the function (${why}): stopping the child`);
+    },
   });
-  // After a stop request (before or after the exit) a reader that does not take our output gets DRAIN_MAX_MS more.
-  const patience = stopping ? Promise.race([stopRequested, unrefDelay(DRAIN_MAX_MS)]) : stopRequested;
-  await drain(pipes, ended, [out.stdout, out.stderr], log, patience);
-  await leftovers;
-  if (spawnError) log.error(`cannot start ${o.command}: ${spawnError}`);
-  else log.notice(signal ? `child killed by ${signal} (exit ${code})` : `child exited with code ${code}`);
+
+  let exit: Exit = { code: 0 };
+  for (let restarted = false; ; restarted = true) {
+    terminal = o.terminal?.();
+    const started = startChild(o.command, o.args, env, { channel: o.maskChannel !== undefined, terminal });
+    out ??= openOutputs(o, 'child' in started ? started.child : undefined);
+    const { log } = out;
+    if (!('child' in started)) {
+      terminal?.close();
+      log.error(started.message);
+      exit = { code: started.code };
+      break;
+    }
+    child = started.child;
+    running = true;
+    stopping = undefined;
+    const pipes = started.output;
+    // Same tick as the spawn, so no chunk is read before our destinations are attached; `end: false` because the
+    // stderr destination also carries our own last message, and a restarted child writes on. A terminal's one
+    // output (both streams, in order) is stdout.
+    pipes.forEach((pipe, index) => pipe.pipe(index === 0 ? out!.stdout : out!.stderr, { end: false }));
+    const ended = Promise.all(pipes.map((pipe) => finished(pipe).catch(() => undefined)));
+    // Our end of the mask channel, read when its reader asks; it never keeps us running (a process the child left
+    // behind may hold the other end), and closes with this child.
+    const channel = o.maskChannel && (child.stdio[MASK_CHANNEL_FD] as Socket | null);
+    if (channel) {
+      channel.unref();
+      o.maskChannel!(channel, log);
+    }
+    const exited = new Promise<Exit>((done) => {
+      child!.once('exit', (code, signal) => done({ code: exitCodeForChild(code, signal), signal }));
+      // `on`, not `once`: kill() reports a failure (EPERM) as an 'error' event too, and an unheard one would throw.
+      child!.on('error', (error: NodeJS.ErrnoException) => {
+        if (child!.pid === undefined) done({ code: exitCodeForSpawnError(error.code), spawnError: error.code ?? 'unknown error' });
+      });
+    });
+    terminal?.start(() => onSignal('SIGTSTP'));
+    if (child.pid !== undefined) o.onStart?.(child.pid, log, restarted);
+    // A restart asked for while this child started: it goes at once.
+    if (next && !stopRequested) stop('SIGTERM', true, log, `restarting the function (${next.why}): stopping the child`);
+
+    exit = await exited;
+    running = false;
+    const wasStopping = stopping as Stopping | undefined; // set by the signal handler meanwhile
+    clearTimeout(wasStopping?.timer);
+    // What the child started may outlive it: the stop's grace (what is left of it) or LEFTOVER_GRACE_MS, then SIGKILL.
+    const leftovers = exit.spawnError ? undefined : endLeftovers(child.pid!, {
+      graceMs: wasStopping ? Math.max(0, wasStopping.deadline - Date.now()) : LEFTOVER_GRACE_MS,
+      terminated: wasStopping !== undefined && !o.singleChild, now: hurried, log,
+    });
+    // After a stop (asked for, or a restart's) a reader that does not take our output gets DRAIN_MAX_MS more.
+    const patience = wasStopping ? Promise.race([hurried, unrefDelay(DRAIN_MAX_MS)]) : hurried;
+    await drain(pipes, ended, [out.stdout, out.stderr], log, patience);
+    await leftovers;
+    channel?.destroy();
+    terminal?.close();
+    if (!next || stopRequested || exit.spawnError) break;
+    // One child at a time: the next starts only once this one's group is gone.
+    await groupGone(child.pid!, RESTART_GROUP_MS);
+    log.notice(`${describe(exit)}; restarting the function (${next.why})`);
+    env = next.env;
+    next = undefined;
+  }
+  const { log } = out;
+  if (exit.spawnError) log.error(`cannot start ${o.command}: ${exit.spawnError}`);
+  else if (child) log.notice(describe(exit));
   // Our own readers may be slow or stuck: a stop request then gives up on what they have not taken.
+  const patience = stopRequested ? Promise.race([hurried, unrefDelay(DRAIN_MAX_MS)]) : hurried;
   const gaveUp = await Promise.race([endAll(out).then(() => false), patience.then(() => true)]);
   if (gaveUp) [out.stdout, out.stderr].forEach((w) => w.destroy());
-  channel?.destroy();
-  terminal?.close();
   release();
-  if (gaveUp) out.abandon?.(code);
-  return code;
+  if (gaveUp) out.abandon?.(exit.code);
+  return exit.code;
 }
 
-/**
- * Waits for the child's pipes to reach end of file. A descendant may hold them open: we give up once they stay
- * silent for DRAIN_IDLE_MS, after DRAIN_MAX_MS in all, or at a stop request. A destination applying backpressure
- * holds both clocks back (the bytes are on their way, only slowly), the cap only while what we read since the exit
- * could still be the child's own.
- */
-async function drain(pipes: Readable[], ended: Promise<unknown>, to: Writable[], log: Logger, stop: Promise<void>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  let cap: NodeJS.Timeout | undefined;
-  let read = 0;
-  let stopped = false;
-  const stalled = new Promise<boolean>((done) => {
-    const slowReader = (): boolean => to.some((w) => w.writableNeedDrain);
-    const arm = (): void => {
-      clearTimeout(timer);
-      timer = setTimeout(() => (slowReader() ? arm() : done(true)), DRAIN_IDLE_MS);
-    };
-    const armCap = (): void => {
-      cap = setTimeout(() => (slowReader() && read <= IN_FLIGHT_BYTES ? armCap() : done(true)), DRAIN_MAX_MS);
-    };
-    arm();
-    armCap();
-    void stop.then(() => ((stopped = true), done(true)));
-    for (const pipe of pipes) {
-      pipe.on('data', (chunk: Buffer) => {
-        read += chunk.length;
-        arm();
-      });
-    }
-  });
-  const stuck = await Promise.race([ended.then(() => false), stalled]);
-  clearTimeout(timer);
-  clearTimeout(cap);
-  if (stuck) {
-    const slow = to.some((w) => w.writableNeedDrain);
-    log.warn(slow && stopped ? 'the child exited and a stop was requested, but our reader is not taking its output; dropping the rest'
-      : slow ? 'the child exited and a process it left behind keeps writing faster than our reader takes it; no longer reading it'
-        : 'the child exited but a process it left behind holds its output open; no longer reading it');
-    for (const pipe of pipes) pipe.destroy();
-  }
+/** The child's end as our notices say it. */
+function describe(exit: Exit): string {
+  return exit.signal ? `child killed by ${exit.signal} (exit ${exit.code})` : `child exited with code ${exit.code}`;
 }
 
 /** Our outputs, made once the child is spawned (or could not be); if making them fails, the child does not outlive it. */

@@ -56,13 +56,14 @@ function inForeground(): boolean {
   }
 }
 
-/** Opens a pseudo-terminal the size of ours, or says why not (the binding or setsid is missing), for a notice. */
-export async function openTerminal(): Promise<Terminal | string> {
+/**
+ * Loads what makes pseudo-terminals: a function that opens one the size of ours (once per child: a restarted one gets
+ * a new terminal), or why there is none (the binding or setsid is missing), for a notice.
+ */
+export async function terminalMaker(): Promise<(() => Terminal) | string> {
   const setsid = SETSID.find((path) => existsSync(path));
   if (!setsid) return 'no setsid (util-linux) to give the child a controlling terminal';
-  const stdout = process.stdout as NodeJS.WriteStream;
   let pty: PtyBinding;
-  let fds: { master: number; slave: number };
   try {
     // An optional dependency with a native binary per platform, loaded only here: most runs (containers) never need
     // it. Its binding, not its spawn(): that runs the child itself (no mask channel on fd 3, no Node 'exit' with our
@@ -70,13 +71,19 @@ export async function openTerminal(): Promise<Terminal | string> {
     // @ts-expect-error: the package's typings leave out its loader of the binding.
     const { requireBinary } = (await import('@lydell/node-pty/requireBinary.js')) as { requireBinary(file: string): PtyBinding };
     pty = requireBinary('pty.node');
-    fds = pty.open(stdout.columns, stdout.rows);
   } catch (error) {
     // Its loader's own error, for a platform package not installed, is MODULE_NOT_FOUND's cause.
     const { code, cause } = error as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
     const missing = code === 'MODULE_NOT_FOUND' || cause?.code === 'MODULE_NOT_FOUND';
     return `the pseudo-terminal binding (@lydell/node-pty) ${missing ? 'is not installed for this platform (an install with --omit=optional?)' : `did not load: ${code ?? 'error'}`}`;
   }
+  return () => openTerminal(setsid, pty);
+}
+
+/** A pseudo-terminal the size of ours, made by `pty`, for a child started through `setsid`. */
+function openTerminal(setsid: string, pty: PtyBinding): Terminal {
+  const stdout = process.stdout as NodeJS.WriteStream;
+  const fds = pty.open(stdout.columns, stdout.rows);
   const devNull = openSync('/dev/null', 'r');
   const stdio: (number | 'ignore')[] = [fds.slave, fds.slave, fds.slave];
   for (const fd of [fds.master, fds.slave]) {

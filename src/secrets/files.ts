@@ -1,7 +1,6 @@
 // Mounted secret files: one file per key in a directory (Docker secrets, a Kubernetes Secret volume).
 import { isUtf8 } from 'node:buffer';
-import { existsSync } from 'node:fs';
-import { lstat, readFile, realpath, stat } from 'node:fs/promises';
+import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { EntrypointError, ExitCode } from '../exit-codes.js';
 import { isDirectory, trimFinalNewline } from '../text.js';
@@ -29,48 +28,60 @@ export function secretsDir(option: string | undefined): string | undefined {
  * snapshot `..data` pointed at, so a rotation never mixes old and new values. Dot-entries are never keys.
  */
 export function filesSource(dir: string): SecretSource {
-  return {
-    name: 'files',
-    read: async (keys) => {
-      for (let attempt = 1; attempt <= MAX_SNAPSHOT_READS; attempt++) {
-        const snap = await snapshot(dir);
-        const found: Record<string, string | Held> = {};
-        for (const key of keys) {
-          const value = (await readKey(snap ?? dir, key)) ?? (await readKey(snap ?? dir, key.toLowerCase()));
-          if (value !== undefined) found[key] = value;
-        }
-        // The kubelet removes a version only after swapping ..data away from it: if ..data still points here, every
-        // value came from this one version; otherwise read again from the new one.
-        if (snap === undefined || (await snapshot(dir)) === snap) return found;
-      }
-      throw changing(dir);
-    },
-  };
+  return { name: 'files', read: async (keys) => readSecretFiles(dir, keys) };
+}
+
+/**
+ * filesSource's read, synchronous: a few small files, read at boot and again when the volume changes (src/watch/),
+ * where the redactor must know the new values before it reads more output.
+ */
+export function readSecretFiles(dir: string, keys: readonly string[]): Record<string, string | Held> {
+  for (let attempt = 1; attempt <= MAX_SNAPSHOT_READS; attempt++) {
+    const snap = snapshot(dir);
+    const found: Record<string, string | Held> = {};
+    for (const key of keys) {
+      const value = readKey(snap ?? dir, key) ?? readKey(snap ?? dir, key.toLowerCase());
+      if (value !== undefined) found[key] = value;
+    }
+    // The kubelet removes a version only after swapping ..data away from it: if ..data still points here, every
+    // value came from this one version; otherwise read again from the new one.
+    if (snap === undefined || snapshot(dir) === snap) return found;
+  }
+  throw changing(dir);
+}
+
+/** What DIR/..data links to now (one readlink), or undefined when DIR is not a Kubernetes volume: a swap changes it. */
+export function volumeVersion(dir: string): string | undefined {
+  try {
+    return readlinkSync(join(dir, '..data'));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The directory ..data points to now, or undefined when DIR is not a Kubernetes volume. */
-async function snapshot(dir: string): Promise<string | undefined> {
+function snapshot(dir: string): string | undefined {
   const link = join(dir, '..data');
   for (let attempt = 1; attempt <= MAX_SNAPSHOT_READS; attempt++) {
     try {
-      return await realpath(link);
+      return realpathSync(link);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw unreadable(link, error);
       // ENOENT with the link still there: it was swapped, and its old target removed, while we resolved it.
-      if (!(await lexists(link))) return undefined;
+      if (!lexists(link)) return undefined;
     }
   }
   throw changing(dir);
 }
 
-async function readKey(root: string, name: string): Promise<string | Held | undefined> {
+function readKey(root: string, name: string): string | Held | undefined {
   if (name.startsWith('.')) return undefined;
   const file = join(root, name);
   try {
-    const info = await stat(file);
+    const info = statSync(file);
     if (!info.isFile()) throw new EntrypointError(`${file}: is not a regular file`, ExitCode.config);
     if (info.size > MAX_FILE_BYTES) throw new EntrypointError(`${file}: larger than ${MAX_FILE_BYTES} bytes`, ExitCode.config);
-    return decode(await readFile(file));
+    return decode(readFileSync(file));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
@@ -85,9 +96,9 @@ function decode(bytes: Buffer): string | Held {
   return isUtf8(text) && !text.includes(0) ? value : { value, bytes };
 }
 
-async function lexists(path: string): Promise<boolean> {
+function lexists(path: string): boolean {
   try {
-    await lstat(path);
+    lstatSync(path);
     return true;
   } catch {
     return false;

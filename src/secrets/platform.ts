@@ -15,15 +15,22 @@ export interface PlatformOptions extends PlatformSettings {
   maxDelayMs?: number;
   /** Told (the host, the attempt, the time: never the URL) when the store has not answered after 1 s, and at each retry. */
   onWait?: (message: string) => void;
+  /** The ETag of the answer held (a refresh, src/watch/store.ts): sent as If-None-Match; a 304 is then 'unchanged'. */
+  etag?: string;
 }
+
+/** The store's answer, with its ETag when it gave one. */
+export type StoreAnswer = PlatformData & { etag?: string };
 
 const MAX_REDIRECTS = 5;
 const WAIT_NOTICE_MS = 1_000;
 
-type Outcome = { data: PlatformData } | { retry: string; afterMs?: number } | { fatal: string } | { redirect: URL };
+type Outcome = { data: StoreAnswer } | { unchanged: true } | { retry: string; afterMs?: number } | { fatal: string } | { redirect: URL };
 
 /** GETs the store with `Authorization: Bearer <token>`; exit 69 naming the host and the last status or error. */
-export async function fetchPlatformStore(o: PlatformOptions): Promise<PlatformData> {
+export async function fetchPlatformStore(o: PlatformOptions & { etag?: undefined }): Promise<StoreAnswer>;
+export async function fetchPlatformStore(o: PlatformOptions): Promise<StoreAnswer | 'unchanged'>;
+export async function fetchPlatformStore(o: PlatformOptions): Promise<StoreAnswer | 'unchanged'> {
   const started = Date.now();
   const deadline = started + o.deadlineMs;
   const attemptMs = Math.min(10_000, Math.max(200, Math.floor(o.deadlineMs / 3)));
@@ -46,6 +53,7 @@ export async function fetchPlatformStore(o: PlatformOptions): Promise<PlatformDa
       const outcome = await attempt(undici.request, agent, url, o, Math.min(attemptMs, deadline - Date.now()));
       clearTimeout(slow);
       if ('data' in outcome) return outcome.data;
+      if ('unchanged' in outcome) return 'unchanged';
       if ('redirect' in outcome && ++redirects <= MAX_REDIRECTS) {
         url = outcome.redirect;
         continue;
@@ -83,10 +91,14 @@ async function attempt(request: typeof import('undici').request, agent: Agent, u
     const res = await request(url, {
       dispatcher: agent,
       method: 'GET',
-      headers: { authorization: `Bearer ${o.token}`, accept: 'application/json', 'user-agent': 'sinch-entrypoint' },
+      headers: { authorization: `Bearer ${o.token}`, accept: 'application/json', 'user-agent': 'sinch-entrypoint', ...(o.etag ? { 'if-none-match': o.etag } : {}) },
       signal: AbortSignal.timeout(timeoutMs),
     });
     const status = res.statusCode;
+    if (status === 304 && o.etag) {
+      discard(res.body);
+      return { unchanged: true };
+    }
     if (status !== 200) {
       discard(res.body);
       const location = res.headers.location;
@@ -115,7 +127,9 @@ async function attempt(request: typeof import('undici').request, agent: Agent, u
       }
       chunks.push(chunk as Buffer);
     }
-    return parseStoreResponse(Buffer.concat(chunks).toString('utf8'));
+    const parsed = parseStoreResponse(Buffer.concat(chunks).toString('utf8'));
+    const etag = res.headers.etag;
+    return 'data' in parsed && typeof etag === 'string' ? { data: { ...parsed.data, etag } } : parsed;
   } catch (error) {
     // A certificate the system does not trust stays untrusted: say so at once instead of retrying to the deadline.
     const code = (error as { code?: string }).code ?? '';

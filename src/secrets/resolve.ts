@@ -42,6 +42,14 @@ export interface Resolved {
   missingOptional?: string[];
   /** Secret values of our own settings (the store's token, the Sinch CLI's SINCH_* overrides): masked too. */
   credentials?: { name: string; value: string }[];
+  /** The keys that must have a value, and every key looked up (they and the optional ones), in order. */
+  required?: readonly string[];
+  wanted?: string[];
+  /**
+   * What can be read again while the function runs (src/watch/): the mounted secrets' directory, and the platform
+   * store's settings (its token: never shown anywhere) with the ETag of its boot answer.
+   */
+  refresh?: { secretsDir?: string; platform?: { url: URL; token: string; etag?: string } };
 }
 
 /** One place secret values can come from; every source answers the same small question. */
@@ -144,6 +152,8 @@ export async function resolveSecrets(input: ResolveInput, sources: readonly Secr
     missing: input.required.filter((key) => !found.has(key)),
     missingOptional: wanted.filter((key) => !required.has(key) && !found.has(key)),
     shadowed,
+    required: input.required,
+    wanted,
   };
   if (input.functionName !== undefined) resolved.functionName = input.functionName;
   if (input.runtime !== undefined) resolved.runtime = input.runtime;

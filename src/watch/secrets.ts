@@ -1,0 +1,77 @@
+// Rotation (--watch-secrets): the mounted files and the platform store read again while the function runs, new
+// values masked at once, and the function told, restarted or left alone as --on-secret-change says.
+import type { Logger } from '../log.js';
+import type { Secret } from '../redact/needles.js';
+import type { Resolved } from '../secrets/resolve.js';
+import type { ChildControl } from '../supervise.js';
+import { watchSecretFiles } from './files.js';
+import { Rotation, type ChangePolicy } from './rotation.js';
+import { pollPlatformStore } from './store.js';
+
+export interface WatchOptions {
+  resolved: Resolved;
+  /** Seconds between reads of the store (and of the files, besides their events). */
+  intervalMs: number;
+  /** Each store refresh's deadline, retries included (--secrets-timeout). */
+  deadlineMs: number;
+  policy: ChangePolicy;
+  /** Masks new values in both redactors at once (redaction.ts's learner). */
+  mask(secrets: Secret[], from: string): void;
+  /** The child's environment for a configuration (a restart's). */
+  env(now: Resolved): Record<string, string | undefined>;
+  control: ChildControl;
+  log: Logger;
+}
+
+/** What is watched, in check's words; empty when nothing can be (no secrets directory, no store). */
+export function watchedSources(r: Resolved, intervalMs: number): string[] {
+  const every = `every ${intervalMs / 1000} s`;
+  return [
+    ...(r.refresh?.secretsDir ? [`the mounted secrets as they change (and ${every})`] : []),
+    ...(r.refresh?.platform ? [`the platform store at ${r.refresh.platform.url.host} ${every}`] : []),
+  ];
+}
+
+/** Starts watching; `check` goes before each chunk the redactors read (a Kubernetes volume's swap seen first). */
+export function watchSecrets(o: WatchOptions): { check(): void; close(): void } {
+  const { resolved, log } = o;
+  const keys = resolved.wanted ?? resolved.secrets.map((s) => s.name);
+  const rotation = new Rotation({ resolved, mask: o.mask, log, settled: (now, changed) => act(o, now, changed) });
+  // A failure is said once until a read succeeds again: a broken mount would otherwise warn every interval.
+  const failure = new Map<string, string>();
+  const failed = (source: string) => (message: string): void => {
+    if (failure.get(source) === message) return;
+    failure.set(source, message);
+    log.warn(`${message}; the function keeps running with the values it has`);
+  };
+  const { secretsDir, platform } = resolved.refresh ?? {};
+  const files = secretsDir
+    ? watchSecretFiles(secretsDir, keys, { pollMs: o.intervalMs, failed: failed('files'), read: (values) => (failure.delete('files'), rotation.update('files', values, keys)) })
+    : undefined;
+  const store = platform
+    ? pollPlatformStore(platform, {
+      ...(platform.etag ? { etag: platform.etag } : {}), intervalMs: o.intervalMs, deadlineMs: o.deadlineMs, failed: failed('store'),
+      read: (secrets) => (failure.delete('store'), rotation.update('platform', secrets, keys)),
+    })
+    : undefined;
+  return {
+    check: () => files?.check(),
+    close: () => {
+      files?.close();
+      store?.close();
+      rotation.close();
+    },
+  };
+}
+
+/** --on-secret-change, once the changes paused: never a restart (or a signal) into a configuration missing a key. */
+function act(o: WatchOptions, now: Resolved, changed: string[]): void {
+  const what = `${changed.join(', ')} changed`;
+  if (o.policy === 'none') return o.log.notice(`${what}; the function keeps the values it started with (--on-secret-change none)`);
+  if (now.missing.length > 0) {
+    return o.log.warn(`${what}, but ${now.missing.join(', ')} now ${now.missing.length === 1 ? 'has' : 'have'} no value: not ${o.policy === 'restart' ? 'restarting' : 'signalling'} the function, which keeps running as it is`);
+  }
+  if (o.policy === 'restart') return o.control.restart(o.env(now), what);
+  o.log.notice(`${what}: sending ${o.policy} to the function (--on-secret-change)`);
+  o.control.signal(o.policy);
+}
