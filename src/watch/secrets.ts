@@ -38,20 +38,20 @@ export function watchSecrets(o: WatchOptions): { check(): void; close(): void } 
   const keys = resolved.wanted ?? resolved.secrets.map((s) => s.name);
   const rotation = new Rotation({ resolved, mask: o.mask, log, settled: (now, changed) => act(o, now, changed) });
   // A failure is said once until a read succeeds again: a broken mount would otherwise warn every interval.
-  const failure = new Map<string, string>();
+  const failing = new Set<string>();
   const failed = (source: string) => (message: string): void => {
-    if (failure.get(source) === message) return;
-    failure.set(source, message);
+    if (failing.has(source)) return;
+    failing.add(source);
     log.warn(`${message}; the function keeps running with the values it has`);
   };
   const { secretsDir, platform } = resolved.refresh ?? {};
   const files = secretsDir
-    ? watchSecretFiles(secretsDir, keys, { pollMs: o.intervalMs, failed: failed('files'), read: (values) => (failure.delete('files'), rotation.update('files', values, keys)) })
+    ? watchSecretFiles(secretsDir, keys, { pollMs: o.intervalMs, failed: failed('files'), read: (values) => (failing.delete('files'), rotation.update('files', values, keys)) })
     : undefined;
   const store = platform
     ? pollPlatformStore(platform, {
       ...(platform.etag ? { etag: platform.etag } : {}), intervalMs: o.intervalMs, deadlineMs: o.deadlineMs, failed: failed('store'),
-      read: (secrets) => (failure.delete('store'), rotation.update('platform', secrets, keys)),
+      read: (secrets) => (failing.delete('store'), rotation.update('platform', secrets, keys)),
     })
     : undefined;
   return {
