@@ -7,10 +7,10 @@ import { declareInDotenv, findProjectDir, readDotenv, readSinchJson } from './co
 import { bootLine, childEnvironment, keptModeSettings, loadConfiguration, secretsToMask, type ConfigureOptions } from './configure.js';
 import { parseEnvironment } from './environment.js';
 import { REDACT_OPTIONS } from './options.js';
-import { EntrypointError, ExitCode } from './exit-codes.js';
+import { EntrypointError, ExitCode, reportError } from './exit-codes.js';
 import { createLogger, type Logger, type LoggerOptions } from './log.js';
 import { MASK_CHANNEL_ENV, openMaskChannel, type MaskChannel } from './mask-channel.js';
-import { hintText, MaskStats, reportAtExit, type StreamName } from './mask-stats.js';
+import { hintText, MaskStats, reportAtExit, writeStats, type StreamName } from './mask-stats.js';
 import { redactStdio } from './redact/pump.js';
 import { createMatcher, createRedactor, type RedactorStream } from './redact/stream.js';
 import { compileSecrets, learnInto, testedRedaction, type Learner } from './redaction.js';
@@ -22,7 +22,7 @@ import { MASK_CHANNEL_FD } from './spawn.js';
 import type { Secret } from './redact/needles.js';
 import type { Resolved } from './secrets/resolve.js';
 import { supervise, type ChildControl, type Outputs } from './supervise.js';
-import { terminalMaker, wantsTerminal, type Terminal } from './terminal.js';
+import { terminalMaker, wantsTerminal } from './terminal.js';
 import { watchSecrets, watchedSources } from './watch/secrets.js';
 
 /** Runs one command line and resolves to the exit code to leave with. */
@@ -41,26 +41,13 @@ export async function cli(argv: string[]): Promise<number> {
         return await secretsCommand(parsed.action, parsed.args);
     }
   } catch (error) {
-    return report(error, createLogger(process.stderr, logOptionsIn(argv)));
+    return reportError(error, createLogger(process.stderr, logOptionsIn(argv)));
   }
 }
 
 /** How our messages look, from the parsed flags (errors before or from parsing read argv: `logOptionsIn`). */
 function logOptions(args: CommonArgs): LoggerOptions {
   return { quiet: args.quiet, format: args['log-format'] };
-}
-
-/** Maps a failure to one line on stderr and its exit code; never prints a stack for a user error. */
-function report(error: unknown, log: Logger): number {
-  if (error instanceof EntrypointError) {
-    log.error(error.message);
-    return error.exitCode;
-  }
-  // A system error's message quotes its path (stat's ENAMETOOLONG quotes a --dir typed in the wrong place): its errno only.
-  const { code, syscall, path } = (error ?? {}) as NodeJS.ErrnoException;
-  const what = syscall !== undefined || path !== undefined ? `${code ?? 'error'} (${syscall ?? 'a system call'})` : error instanceof Error ? error.message : String(error);
-  log.error(`internal error: ${what}`);
-  return ExitCode.software;
 }
 
 /**
@@ -159,12 +146,9 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
   const redaction = args.masking ? testedRedaction(secretsToMask(resolved), args, bootLog).redaction : undefined;
   if (!redaction) bootLog.warn("--no-masking: the function's output is not masked; every secret it prints reaches this output");
   // At a terminal the child gets one of ours (src/terminal.ts), else pipes; one notice when it cannot.
-  let terminal: (() => Terminal) | undefined;
-  if (args.tty && wantsTerminal()) {
-    const maker = await terminalMaker();
-    if (typeof maker === 'string') bootLog.notice(`the function gets pipes, not a terminal: ${maker}`);
-    else terminal = maker;
-  }
+  const maker = args.tty && wantsTerminal() ? await terminalMaker() : undefined;
+  if (typeof maker === 'string') bootLog.notice(`the function gets pipes, not a terminal: ${maker}`);
+  const terminal = typeof maker === 'string' ? undefined : maker;
   // Rotation (src/watch/): on by default in production, where a Kubernetes volume or the store rotates secrets.
   const watching = args['watch-secrets'] ?? resolved.environment === 'production';
   let control: ChildControl | undefined;
@@ -222,7 +206,7 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
     if (watching) {
       watch = watchSecrets({
         resolved, intervalMs: args['refresh-interval'] * 1000, deadlineMs: args['secrets-timeout'], policy: args['on-secret-change'],
-        mask: (secrets, from) => learn(secrets, from), env: envOf, control: control!, log,
+        mask: (secrets, from) => (learn(secrets, from), writeStats(stats, log, args['stats-file'])), env: envOf, control: control!, log,
       });
     }
     // Node does not exit while a write to a reader that never reads is pending: after a stop request we must.

@@ -1,5 +1,7 @@
-// After the child exits: its pipes are read to their end, unless a process it left behind holds them open.
+// After the child exits: its pipes are read to their end, unless a process it left behind holds them open; then our
+// destinations are ended.
 import type { Readable, Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { Logger } from './log.js';
 
 /** After the child exits, how long its pipes may stay silent (held open by a descendant) before we stop reading. */
@@ -52,4 +54,14 @@ export async function drain(pipes: Readable[], ended: Promise<unknown>, to: Writ
         : 'the child exited but a process it left behind holds its output open; no longer reading it');
     for (const pipe of pipes) pipe.destroy();
   }
+}
+
+/** Ends the destinations and waits until they have flushed everything (a redactor releases held bytes on end). */
+export async function endAll(to: Writable[]): Promise<void> {
+  await Promise.all(to.map((w) => finished(w.end()).catch(() => undefined)));
+}
+
+/** Resolves after `ms` without keeping the process alive for it. */
+export function unrefDelay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -1,5 +1,6 @@
 // The one table of exit codes, and the error type that carries one (tini keeps its rules in one place).
 import { constants } from 'node:os';
+import type { Logger } from './log.js';
 
 /** Exit codes of the entrypoint itself; a child's own code passes through unchanged (0..255). */
 export const ExitCode = {
@@ -42,4 +43,17 @@ export function exitCodeForChild(code: number | null, signal: NodeJS.Signals | n
 /** The code for a command that never started, as POSIX shells report it: not found 127, any other exec failure 126. */
 export function exitCodeForSpawnError(errno: string | undefined): number {
   return errno === 'ENOENT' ? ExitCode.notFound : ExitCode.notExecutable;
+}
+
+/** Maps a failure to one line on stderr and its exit code; never prints a stack for a user error. */
+export function reportError(error: unknown, log: Logger): number {
+  if (error instanceof EntrypointError) {
+    log.error(error.message);
+    return error.exitCode;
+  }
+  // A system error's message quotes its path (stat's ENAMETOOLONG quotes a --dir typed in the wrong place): its errno only.
+  const { code, syscall, path } = (error ?? {}) as NodeJS.ErrnoException;
+  const what = syscall !== undefined || path !== undefined ? `${code ?? 'error'} (${syscall ?? 'a system call'})` : error instanceof Error ? error.message : String(error);
+  log.error(`internal error: ${what}`);
+  return ExitCode.software;
 }

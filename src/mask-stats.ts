@@ -69,10 +69,15 @@ export function hintText(name: string, stream: StreamName, line: number): string
   return `the function printed ${name} (${stream}, line ${line} of its output): masked; find and fix that log statement`;
 }
 
-/** The account at exit: one notice when anything was masked, and --stats-file (a failure to write it is a warning). */
+/** The account at exit: one notice when anything was masked, and --stats-file. */
 export function reportAtExit(stats: MaskStats, log: Logger, statsFile: string | undefined): void {
   const summary = stats.summary();
   if (summary) log.notice(summary, stats.toJSON());
+  writeStats(stats, log, statsFile);
+}
+
+/** --stats-file now (at exit, and at each rotation of the secrets); a failure to write it is a warning. */
+export function writeStats(stats: MaskStats, log: Logger, statsFile: string | undefined): void {
   if (!statsFile) return;
   try {
     stats.writeFile(statsFile);

@@ -2,7 +2,7 @@
 import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { drain, DRAIN_MAX_MS } from './drain.js';
+import { drain, DRAIN_MAX_MS, endAll, unrefDelay } from './drain.js';
 import { exitCodeForChild, exitCodeForSpawnError } from './exit-codes.js';
 import type { Logger } from './log.js';
 import { endLeftovers, groupGone, jobControl, LEFTOVER_GRACE_MS, signalTree } from './process-group.js';
@@ -131,8 +131,10 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
     signal: (signal) => running && signalTree(child!, signal, o.singleChild),
     restart: (env, why) => {
       if (stopRequested) return;
-      next = { env, why };
-      if (running && !stopping) stop('SIGTERM', true, out!.log, `restarting the function (${why}): stopping the child`);
+      if (running) {
+        next = { env, why };
+        if (!stopping) stop('SIGTERM', true, out!.log, `restarting the function (${why}): stopping the child`);
+      } else if (next) next = { env, why }; // between a restart's two children: the newest configuration
     },
   });
 
@@ -173,8 +175,6 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
     });
     terminal?.start(() => onSignal('SIGTSTP'));
     if (child.pid !== undefined) o.onStart?.(child.pid, log, restarted);
-    // A restart asked for while this child started: it goes at once.
-    if (next && !stopRequested) stop('SIGTERM', true, log, `restarting the function (${next.why}): stopping the child`);
 
     exit = await exited;
     running = false;
@@ -191,9 +191,11 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
     await leftovers;
     channel?.destroy();
     terminal?.close();
-    if (!next || stopRequested || exit.spawnError) break;
+    // Only a child that a restart stopped is started again: one that exited by itself ends the run, as always.
+    if (!wasStopping?.byUs || !next || stopRequested) break;
     // One child at a time: the next starts only once this one's group is gone.
     await groupGone(child.pid!, RESTART_GROUP_MS);
+    if (stopRequested) break;
     log.notice(`${describe(exit)}; restarting the function (${next.why})`);
     env = next.env;
     next = undefined;
@@ -203,7 +205,7 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
   else if (child) log.notice(describe(exit));
   // Our own readers may be slow or stuck: a stop request then gives up on what they have not taken.
   const patience = stopRequested ? Promise.race([hurried, unrefDelay(DRAIN_MAX_MS)]) : hurried;
-  const gaveUp = await Promise.race([endAll(out).then(() => false), patience.then(() => true)]);
+  const gaveUp = await Promise.race([endAll([out.stdout, out.stderr]).then(() => false), patience.then(() => true)]);
   if (gaveUp) [out.stdout, out.stderr].forEach((w) => w.destroy());
   release();
   if (gaveUp) out.abandon?.(exit.code);
@@ -229,14 +231,4 @@ function openOutputs(o: SuperviseOptions, child: Child | undefined): Outputs {
     out.log.notice('running as PID 1 without an init: orphaned grandchildren will not be reaped; put tini in front (see Dockerfile.example)');
   }
   return out;
-}
-
-/** Resolves after `ms` without keeping the process alive for it. */
-function unrefDelay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-/** Ends both destinations and waits until they have flushed everything (a redactor releases held bytes on end). */
-async function endAll(out: Outputs): Promise<void> {
-  await Promise.all([out.stdout, out.stderr].map((w) => finished(w.end()).catch(() => undefined)));
 }

@@ -10,6 +10,9 @@ import { createLogger } from '../src/log.js';
 import { supervise } from '../src/supervise.js';
 import { bin, fixture, project, run, start } from './helpers/entrypoint.js';
 
+/** Shell: waits until the process just started in the background ($!) has left our process group (setsid ran in it). */
+const LEFT_GROUP = 'until [ "$(cut -d" " -f5 /proc/$!/stat)" != "$(cut -d" " -f5 /proc/$$/stat)" ]; do :; done';
+
 const node = process.execPath;
 const hasScript = spawnSync('script', ['--version']).status === 0;
 const noScript = 'no `script` (util-linux) to give us a terminal';
@@ -274,7 +277,7 @@ process.stdin.once('data', () => { for (const out of [process.stdout, process.st
     // The background sleep (in a session of its own, out of reach of the group's cleanup) keeps stderr open: after
     // 1 s of silence we warn and stop reading, long before --hold-ms. The child exits only once the sleep has left
     // its group: until setsid runs, the group's cleanup at the child's exit would end it too.
-    const child = 'printf "token: %.16s" "$PASSWORD" >&2; setsid sleep 3 & until [ "$(cut -d" " -f5 /proc/$!/stat)" != "$(cut -d" " -f5 /proc/$$/stat)" ]; do :; done; exit 0';
+    const child = `printf "token: %.16s" "$PASSWORD" >&2; setsid sleep 3 & ${LEFT_GROUP}; exit 0`;
     const entry = start(['--hold-ms', '10000', '--', 'sh', '-c', child], { dir, env: { PASSWORD } });
     assert.deepEqual(await entry.exit, { code: 0, signal: null });
     assert.match(entry.stderr(), /^token: \*\*\*sinch-entrypoint: warn: the child exited but a process it left behind holds its output open/m);
@@ -297,7 +300,7 @@ process.stdin.once('data', () => { for (const out of [process.stdout, process.st
   it('does not wait forever for output a descendant holds open after the child exited', { timeout: 30_000 }, async () => {
     // The background sleep inherits the child's stdout and stderr: end of file comes only when it ends, in 5 s. In a
     // session of its own (setsid), it left the child's process group, which we would otherwise end.
-    const result = await run(['--', 'sh', '-c', 'setsid sleep 5 & echo started']);
+    const result = await run(['--', 'sh', '-c', `setsid sleep 5 & ${LEFT_GROUP}; echo started`]);
     assert.equal(result.code, 0);
     assert.equal(result.stdout, 'started\n');
     assert.match(result.stderr, /the child exited but a process it left behind holds its output open/);
