@@ -121,6 +121,23 @@ describe('--watch-secrets: the mounted secrets', () => {
     assert.deepEqual(await entry.exit, { code: 0, signal: null });
     assert.ok(!entry.stdout().includes(NEW) && !entry.stderr().includes(NEW));
   });
+
+  it('a SIGTERM while a restart stops the child ends the run: no new child, the stop keeps its grace', { timeout: 30_000 }, async () => {
+    const secrets = volume({ API_KEY: OLD });
+    // The child takes 1 s to stop, so the SIGTERM comes during the restart's stop.
+    const slow = [process.execPath, '-e', `console.log('started ' + process.pid); setInterval(() => {}, 1000);
+      process.on('SIGTERM', () => setTimeout(() => { console.log('stopped'); process.exit(7); }, 1000));`];
+    const entry = start(['--secrets-dir', secrets.dir, '--on-secret-change', 'restart', '--', ...slow], { dir: project({ secrets: ['API_KEY'] }) });
+    await entry.line(/^started \d+$/);
+    secrets.swap({ API_KEY: NEW });
+    await entry.line(/restarting the function \(API_KEY changed\): stopping the child/, 8000, 'stderr');
+    entry.child.kill('SIGTERM');
+    await entry.line(/SIGTERM: no restart; the child is already stopping/, 5000, 'stderr');
+    assert.deepEqual(await entry.exit, { code: 7, signal: null });
+    assert.equal(entry.stdout().match(/^started/gm)?.length, 1, entry.stdout());
+    assert.match(entry.stdout(), /^stopped$/m);
+    assert.doesNotMatch(entry.stderr(), /second SIGTERM|SIGKILL to/);
+  });
 });
 
 describe('--watch-secrets: the platform store', () => {
