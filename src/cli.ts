@@ -206,7 +206,12 @@ async function runCommand(args: RunArgs, argv: string[]): Promise<number> {
     if (watching) {
       watch = watchSecrets({
         resolved, intervalMs: args['refresh-interval'] * 1000, deadlineMs: args['secrets-timeout'], policy: args['on-secret-change'],
-        mask: (secrets, from) => (learn(secrets, from), writeStats(stats, log, args['stats-file'])), env: envOf, control: control!, log,
+        mask: (secrets, from) => {
+          const taken = learn(secrets, from);
+          writeStats(stats, log, args['stats-file']);
+          return taken;
+        },
+        env: envOf, control: control!, log,
       });
     }
     // Node does not exit while a write to a reader that never reads is pending: after a stop request we must.

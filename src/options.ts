@@ -62,11 +62,17 @@ export function directory(dir: unknown): string {
 }
 
 
-/** --on-secret-change: none, restart, or a signal the child can be sent (not SIGKILL or SIGSTOP, which end or stop it). */
+/**
+ * Not a --on-secret-change signal: a stop (restart does it with the grace and SIGKILL), job control (the kernel drops
+ * SIGTSTP, SIGTTIN and SIGTTOU for the child's orphaned group), and SIGCHLD.
+ */
+const NOT_A_CHANGE_SIGNAL = new Set(['SIGKILL', 'SIGSTOP', 'SIGTERM', 'SIGINT', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGCONT', 'SIGCHLD']);
+
+/** --on-secret-change: none, restart, or a signal the function handles. */
 function changePolicy(value: unknown): WatchArgs['on-secret-change'] {
   if (value === 'none' || value === 'restart') return value;
-  if (typeof value === 'string' && /^SIG[A-Z0-9]+$/.test(value) && value in constants.signals && value !== 'SIGKILL' && value !== 'SIGSTOP') return value as NodeJS.Signals;
-  throw new EntrypointError('--on-secret-change: expected none, restart or a signal name (SIGHUP, SIGUSR1, ...)', ExitCode.usage);
+  if (typeof value === 'string' && /^SIG[A-Z0-9]+$/.test(value) && value in constants.signals && !NOT_A_CHANGE_SIGNAL.has(value)) return value as NodeJS.Signals;
+  throw new EntrypointError('--on-secret-change: expected none, restart or a signal the function handles (SIGHUP, SIGUSR1, SIGUSR2, ...)', ExitCode.usage);
 }
 
 /** A boolean flag given a value (`--quiet=yes`): yargs reads anything but `true` as false, so it is exit 64. */

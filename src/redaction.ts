@@ -52,7 +52,8 @@ export function learnInto(redactors: () => RedactorStream[], args: RedactArgs, l
   const policy = needlePolicy(args);
   return (secrets, from) => {
     const taken = secrets.filter((secret) => {
-      const key = `${secret.name}\0${secret.value}`;
+      // A binary value's text is its lossy decoding: two byte strings can share it, so its bytes are in the key too.
+      const key = `${secret.name}\0${secret.value}\0${secret.bytes?.toString('base64') ?? ''}`;
       if (seen.has(key)) return false;
       seen.add(key);
       if (secret.value !== '' && Buffer.byteLength(secret.value) >= policy.minValueBytes) return true;

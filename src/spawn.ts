@@ -78,6 +78,22 @@ export function startChild(command: string, args: string[], env: Record<string, 
   return { child, output: output as Readable[] };
 }
 
+/**
+ * Why the kernel would refuse `env`, naming the keys (never a value), or undefined: a NUL byte, or a variable over
+ * 128 KiB (E2BIG). For a restart's new configuration, checked before the running child is stopped.
+ */
+export function environmentProblem(env: Record<string, string | undefined>): string | undefined {
+  const keys = Object.keys(env);
+  const cut = keys.filter((key) => env[key]?.includes('\0'));
+  if (cut.length > 0) return `${cut.join(', ')}: a NUL byte in the value, which no environment variable can carry`;
+  const long = keys.filter((key) => key.length + 2 + Buffer.byteLength(env[key] ?? '') > MAX_VARIABLE_BYTES);
+  if (long.length > 0) return `${long.join(', ')}: over 128 KiB, more than an environment variable can carry`;
+  return undefined;
+}
+
+/** Linux's MAX_ARG_STRLEN: the longest `NAME=value` string exec accepts. */
+const MAX_VARIABLE_BYTES = 128 * 1024;
+
 /** `stdio` with a pipe (a socket) as MASK_CHANNEL_FD. */
 function withChannel(stdio: StdioOptions & unknown[]): StdioOptions {
   const all = [...stdio];

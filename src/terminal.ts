@@ -134,6 +134,7 @@ function openTerminal(setsid: string, pty: PtyBinding): Terminal {
       process.once('exit', restore);
       setRaw(true);
       stdin.on('data', pass);
+      stdin.resume(); // paused by the terminal of a child before this one (a restart)
       // After Node has read the new size at SIGWINCH; the kernel then signals the child's foreground group.
       stdout.on('resize', resize);
     },

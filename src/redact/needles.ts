@@ -76,7 +76,7 @@ const UNESCAPE: Readonly<Record<string, string>> = {
 };
 
 /**
- * Adds `value` and its forms; a multi-line value also whole with `\n` and `\r\n`, and each line on its own. A file of
+ * Adds `value` and its forms; a multi-line value also whole with `\n` and `\r\n` (and as a terminal prints it), and each line on its own. A file of
  * more than LARGE characters keeps its line endings (the redactor's view matches it across any whitespace) and its
  * lines get no forms of their own: each whole form of it is megabytes.
  */
@@ -89,6 +89,8 @@ function addValue(found: Distinct, name: string, value: string, min: number, min
   // The other line ending is what a terminal or another platform makes of the printed value: a URL or a JWT of it
   // is made from the value as the function has it.
   for (const whole of wholes) addForms(found, name, whole, min, minDerived, whole === value);
+  // A terminal (ONLCR) writes each \n as \r\n, so a value holding \r\n comes out with \r\r\n: raw bytes only.
+  if (!large) add(found, name, utf8Bytes(value.replace(/\n/g, '\r\n')), min);
   for (const line of lines) {
     if (large) add(found, name, utf8Bytes(line), minDerived);
     else addForms(found, name, line, minDerived, minDerived, false);

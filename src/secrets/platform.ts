@@ -17,6 +17,8 @@ export interface PlatformOptions extends PlatformSettings {
   onWait?: (message: string) => void;
   /** The ETag of the answer held (a refresh, src/watch/store.ts): sent as If-None-Match; a 304 is then 'unchanged'. */
   etag?: string;
+  /** Ends the attempts at once (a refresh as we exit): no request or wait of ours then keeps the process alive. */
+  signal?: AbortSignal;
 }
 
 /** The store's answer, with its ETag when it gave one. */
@@ -47,7 +49,7 @@ export async function fetchPlatformStore(o: PlatformOptions): Promise<StoreAnswe
     `${((Date.now() - started) / 1000).toFixed(1)} s of ${+(o.deadlineMs / 1000).toFixed(1)} s${attempts > 1 ? ` (last: ${last})` : ''}`);
   const slow = setTimeout(waiting, WAIT_NOTICE_MS).unref();
   try {
-    for (let failures = 0; Date.now() < deadline; ) {
+    for (let failures = 0; Date.now() < deadline && !o.signal?.aborted; ) {
       attempts++;
       if (attempts > 1) waiting();
       const outcome = await attempt(undici.request, agent, url, o, Math.min(attemptMs, deadline - Date.now()));
@@ -72,7 +74,7 @@ export async function fetchPlatformStore(o: PlatformOptions): Promise<StoreAnswe
       }
       if (latest <= 0) break;
       // Exponential backoff with jitter, shortened to make one last attempt rather than giving up early.
-      await sleep(Math.min(outcome.afterMs ?? step / 2 + Math.random() * (step / 2), latest));
+      await sleep(Math.min(outcome.afterMs ?? step / 2 + Math.random() * (step / 2), latest), undefined, { ref: false, ...(o.signal ? { signal: o.signal } : {}) }).catch(() => undefined);
     }
   } finally {
     clearTimeout(slow);
@@ -92,7 +94,7 @@ async function attempt(request: typeof import('undici').request, agent: Agent, u
       dispatcher: agent,
       method: 'GET',
       headers: { authorization: `Bearer ${o.token}`, accept: 'application/json', 'user-agent': 'sinch-entrypoint', ...(o.etag ? { 'if-none-match': o.etag } : {}) },
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: o.signal ? AbortSignal.any([o.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
     });
     const status = res.statusCode;
     if (status === 304 && o.etag) {

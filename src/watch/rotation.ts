@@ -18,8 +18,8 @@ const SOURCE_NAMES: Partial<Record<SourceName, string>> = { files: 'the mounted 
 export interface RotationOptions {
   /** The configuration the child started with. */
   resolved: Resolved;
-  /** Masks these values in both redactors now, before they read more output (redaction.ts's learner). */
-  mask(secrets: Secret[], from: string): void;
+  /** Masks these values in both redactors now, before they read more output (redaction.ts's learner): those it took. */
+  mask(secrets: Secret[], from: string): Secret[];
   /** After a pause in the changes: the configuration as it is now, and the keys whose value for the child changed. */
   settled(now: Resolved, changed: string[]): void;
   log: Logger;
@@ -64,8 +64,10 @@ export class Rotation {
       if (now.value.trim() !== now.value && now.value.trim() !== '') fresh.push({ name: key, value: now.value.trim() });
     }
     if (fresh.length > 0) {
-      this.o.mask(fresh, from);
-      this.o.log.notice(`${named.join(', ')}: a new value in ${from}, masked from now on (the old ones too)`);
+      // Only what the learner took: a value too short to mask has had its warning.
+      const taken = new Set(this.o.mask(fresh, from).map((s) => s.name));
+      const masked = named.filter((key) => taken.has(key));
+      if (masked.length > 0) this.o.log.notice(`${masked.join(', ')}: a new value in ${from}, masked from now on (the old ones too)`);
     }
     if (fresh.length > 0 || gone) this.schedule();
   }

@@ -3,6 +3,8 @@
 import type { Logger } from '../log.js';
 import type { Secret } from '../redact/needles.js';
 import type { Resolved } from '../secrets/resolve.js';
+import { OWN_SETTINGS } from '../config.js';
+import { environmentProblem } from '../spawn.js';
 import type { ChildControl } from '../supervise.js';
 import { watchSecretFiles } from './files.js';
 import { Rotation, type ChangePolicy } from './rotation.js';
@@ -10,13 +12,13 @@ import { pollPlatformStore } from './store.js';
 
 export interface WatchOptions {
   resolved: Resolved;
-  /** Seconds between reads of the store (and of the files, besides their events). */
+  /** Between reads of the store (and of the files, besides their events), in ms. */
   intervalMs: number;
   /** Each store refresh's deadline, retries included (--secrets-timeout). */
   deadlineMs: number;
   policy: ChangePolicy;
-  /** Masks new values in both redactors at once (redaction.ts's learner). */
-  mask(secrets: Secret[], from: string): void;
+  /** Masks new values in both redactors at once (redaction.ts's learner); returns those it took. */
+  mask(secrets: Secret[], from: string): Secret[];
   /** The child's environment for a configuration (a restart's). */
   env(now: Resolved): Record<string, string | undefined>;
   control: ChildControl;
@@ -51,7 +53,14 @@ export function watchSecrets(o: WatchOptions): { check(): void; close(): void } 
   const store = platform
     ? pollPlatformStore(platform, {
       ...(platform.etag ? { etag: platform.etag } : {}), intervalMs: o.intervalMs, deadlineMs: o.deadlineMs, failed: failed('store'),
-      read: (secrets) => (failing.delete('store'), rotation.update('platform', secrets, keys)),
+      read: (secrets) => {
+        failing.delete('store');
+        // As at boot (configure.ts): our own settings are never the function's, whatever the store says.
+        const own = Object.keys(secrets).filter((name) => OWN_SETTINGS.includes(name));
+        for (const name of own) delete secrets[name];
+        if (own.length > 0) failed('store-own')(`the platform store's secrets hold ${own.join(', ')}, our own setting${own.length > 1 ? 's' : ''}: ignored`);
+        rotation.update('platform', secrets, keys);
+      },
     })
     : undefined;
   return {
@@ -68,10 +77,16 @@ export function watchSecrets(o: WatchOptions): { check(): void; close(): void } 
 function act(o: WatchOptions, now: Resolved, changed: string[]): void {
   const what = `${changed.join(', ')} changed`;
   if (o.policy === 'none') return o.log.notice(`${what}; the function keeps the values it started with (--on-secret-change none)`);
-  if (now.missing.length > 0) {
-    return o.log.warn(`${what}, but ${now.missing.join(', ')} now ${now.missing.length === 1 ? 'has' : 'have'} no value: not ${o.policy === 'restart' ? 'restarting' : 'signalling'} the function, which keeps running as it is`);
+  const not = `not ${o.policy === 'restart' ? 'restarting' : 'signalling'} the function, which keeps running as it is`;
+  // A key missing at boot already (--allow-missing) is no reason: only one that had a value and lost it.
+  const lost = now.missing.filter((key) => !o.resolved.missing.includes(key));
+  if (lost.length > 0) return o.log.warn(`${what}, but ${lost.join(', ')} now ${lost.length === 1 ? 'has' : 'have'} no value: ${not}`);
+  if (o.policy === 'restart') {
+    const env = o.env(now);
+    const problem = environmentProblem(env);
+    if (problem) return o.log.warn(`${what}, but ${problem}: ${not}`);
+    return o.control.restart(env, what);
   }
-  if (o.policy === 'restart') return o.control.restart(o.env(now), what);
   o.log.notice(`${what}: sending ${o.policy} to the function (--on-secret-change)`);
   o.control.signal(o.policy);
 }

@@ -11,10 +11,11 @@ export function pollPlatformStore(settings: PlatformSettings, o: { etag?: string
   let etag = o.etag;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
+  const abort = new AbortController();
   const refresh = async (): Promise<void> => {
     try {
       const { fetchPlatformStore } = await import('../secrets/platform.js');
-      const answer = await fetchPlatformStore({ ...settings, deadlineMs: o.deadlineMs, etag });
+      const answer = await fetchPlatformStore({ ...settings, deadlineMs: o.deadlineMs, etag, signal: abort.signal });
       if (closed || answer === 'unchanged') return;
       etag = answer.etag;
       o.read(answer.secrets);
@@ -29,6 +30,7 @@ export function pollPlatformStore(settings: PlatformSettings, o: { etag?: string
     close: () => {
       closed = true;
       clearTimeout(timer);
+      abort.abort();
     },
   };
 }
