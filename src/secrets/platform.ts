@@ -74,7 +74,7 @@ export async function fetchPlatformStore(o: PlatformOptions): Promise<StoreAnswe
       }
       if (latest <= 0) break;
       // Exponential backoff with jitter, shortened to make one last attempt rather than giving up early.
-      await sleep(Math.min(outcome.afterMs ?? step / 2 + Math.random() * (step / 2), latest), undefined, { ref: false, ...(o.signal ? { signal: o.signal } : {}) }).catch(() => undefined);
+      await sleep(Math.min(outcome.afterMs ?? step / 2 + Math.random() * (step / 2), latest), undefined, o.signal ? { signal: o.signal } : {}).catch(() => undefined);
     }
   } finally {
     clearTimeout(slow);
