@@ -28,7 +28,12 @@ export interface FilesWatch {
 export function watchSecretFiles(dir: string, keys: readonly string[], o: { pollMs: number; read(values: Record<string, string | Held>): void; failed(message: string): void }): FilesWatch {
   // A Kubernetes volume changes only by its ..data swap; in a plain directory, each key's file (either spelling).
   const kubernetes = volumeVersion(dir) !== undefined;
-  const files = kubernetes ? [] : keys.flatMap((key) => [join(dir, key), join(dir, key.toLowerCase())]).slice(0, 2 * MAX_CHECKED_FILES);
+  // The spelling a key's file has (readSecretFiles tries KEY, then key); both while it has none, to see it created.
+  const spellings = (key: string): string[] => {
+    const [upper, lower] = [join(dir, key), join(dir, key.toLowerCase())];
+    return fileVersion(upper) !== '-' || upper === lower ? [upper] : fileVersion(lower) !== '-' ? [lower] : [upper, lower];
+  };
+  const files = kubernetes ? [] : keys.slice(0, MAX_CHECKED_FILES).flatMap(spellings);
   const current = (): string => (kubernetes ? String(volumeVersion(dir)) : files.map(fileVersion).join('|'));
   let version = current();
   let queued = false;
