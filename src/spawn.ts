@@ -37,9 +37,10 @@ export interface StartOptions {
 
 /** Starts `command` with exactly `env`; never throws, and never puts a value of `env` in its message. */
 export function startChild(command: string, args: string[], env: Record<string, string | undefined>, o: StartOptions = {}): Started {
-  // The kernel passes each variable as a NUL-terminated string (and Node's refusal would quote the value).
-  const cut = Object.keys(env).filter((key) => env[key]?.includes('\0'));
-  if (cut.length > 0) return { code: ExitCode.config, message: `${cut.join(', ')}: a NUL byte in the value, which no environment variable can carry` };
+  // The kernel passes each variable as a NUL-terminated string (and Node's refusal would quote the value). One over
+  // 128 KiB is left to spawn's E2BIG (exit 126, README).
+  const cut = nulProblem(env);
+  if (cut) return { code: ExitCode.config, message: cut };
   const unfit = lookUp(command, env.PATH);
   if (unfit !== 0) return { code: unfit, message: `${unfit === ExitCode.notFound ? 'command not found' : 'command not executable'}: ${command}` };
   const [file, argv] = o.terminal ? o.terminal.command(...withDeathSignal(command, args)) : withDeathSignal(command, args);
@@ -83,12 +84,14 @@ export function startChild(command: string, args: string[], env: Record<string, 
  * 128 KiB (E2BIG). For a restart's new configuration, checked before the running child is stopped.
  */
 export function environmentProblem(env: Record<string, string | undefined>): string | undefined {
-  const keys = Object.keys(env);
-  const cut = keys.filter((key) => env[key]?.includes('\0'));
-  if (cut.length > 0) return `${cut.join(', ')}: a NUL byte in the value, which no environment variable can carry`;
-  const long = keys.filter((key) => key.length + 2 + Buffer.byteLength(env[key] ?? '') > MAX_VARIABLE_BYTES);
-  if (long.length > 0) return `${long.join(', ')}: over 128 KiB, more than an environment variable can carry`;
-  return undefined;
+  const long = Object.keys(env).filter((key) => key.length + 2 + Buffer.byteLength(env[key] ?? '') > MAX_VARIABLE_BYTES);
+  return nulProblem(env) ?? (long.length > 0 ? `${long.join(', ')}: over 128 KiB, more than an environment variable can carry` : undefined);
+}
+
+/** The keys of `env` whose value holds a NUL byte, in a message, or undefined. */
+function nulProblem(env: Record<string, string | undefined>): string | undefined {
+  const cut = Object.keys(env).filter((key) => env[key]?.includes('\0'));
+  return cut.length > 0 ? `${cut.join(', ')}: a NUL byte in the value, which no environment variable can carry` : undefined;
 }
 
 /** Linux's MAX_ARG_STRLEN: the longest `NAME=value` string exec accepts. */
